@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CluesConfig(AppConfig):
+    name = "clues"
+    verbose_name = "欠薪线索"

@@ -1,0 +1,122 @@
+"""Read queries for projects. Every page, export and API endpoint starts from project_visible_to()."""
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from common.models import Unit, UnitType, User
+from projects.models import Enterprise, Project, ProjectStatus
+
+
+def project_visible_to(user: User) -> QuerySet[Project]:
+    """A clerk sees only their own unit's projects; HRSS, leaders and admins see the district."""
+    qs = Project.objects.all()
+    if user.sees_all_units:
+        return qs
+    if user.unit_id is None:
+        return qs.none()
+    return qs.filter(unit_id=user.unit_id)
+
+
+def enterprise_visible_to(user: User) -> QuerySet[Enterprise]:
+    """Enterprises named by a project the user can see (a clerk doesn't browse other units' partners)."""
+    qs = Enterprise.objects.all()
+    if user.sees_all_units:
+        return qs
+    return qs.filter(
+        Q(owned_projects__unit_id=user.unit_id) | Q(contracted_projects__unit_id=user.unit_id)
+    ).distinct()
+
+
+def project_list_for_ledger(*, user: User, filters: dict) -> QuerySet[Project]:
+    """The ledger (P5) with the filters of the list page, the export and the API."""
+    qs = project_visible_to(user).select_related("unit", "street", "bidder_unit", "owner", "contractor")
+    if unit := filters.get("unit"):
+        qs = qs.filter(unit=unit)
+    if street := filters.get("street"):
+        qs = qs.filter(street=street)
+    if category := filters.get("category"):
+        qs = qs.filter(category=category)
+    if funding_type := filters.get("funding_type"):
+        qs = qs.filter(funding_type=funding_type)
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    late = filters.get("late")
+    today = timezone.localdate()
+    if late == "late":
+        qs = qs.filter(is_late=True)
+    elif late == "on_time":
+        qs = qs.filter(status=ProjectStatus.PUSHED, is_late=False)
+    elif late == "overdue":
+        qs = qs.filter(status=ProjectStatus.DRAFT, push_deadline__lt=today)
+    if date_from := filters.get("date_from"):
+        qs = qs.filter(trigger_date__gte=date_from)
+    if date_to := filters.get("date_to"):
+        qs = qs.filter(trigger_date__lte=date_to)
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(owner__name__icontains=q)
+            | Q(contractor__name__icontains=q)
+            | Q(owner__uscc=q.upper())
+            | Q(contractor__uscc=q.upper())
+        )
+    return qs.order_by(filters.get("ordering") or "-created_at", "-id")
+
+
+def project_todo_for_unit(*, unit_id: int, today: dt.date | None = None) -> QuerySet[Project]:
+    """A clerk's 待办: the unit's unpushed projects, soonest deadline (and anything overdue) first."""
+    return (
+        Project.objects.filter(unit_id=unit_id, status=ProjectStatus.DRAFT)
+        .select_related("street")
+        .order_by("push_deadline", "id")
+    )
+
+
+def project_accountability_by_unit(*, today: dt.date | None = None) -> QuerySet[Unit]:
+    """P6: per unit, pushed on time, pushed late and overdue-unpushed, in one grouped query."""
+    today = today or timezone.localdate()
+    return (
+        Unit.objects.filter(is_active=True)
+        .exclude(unit_type=UnitType.HRSS)
+        .annotate(
+            total=Count("projects"),
+            on_time=Count(
+                "projects", filter=Q(projects__status=ProjectStatus.PUSHED, projects__is_late=False)
+            ),
+            late=Count("projects", filter=Q(projects__status=ProjectStatus.PUSHED, projects__is_late=True)),
+            overdue_unpushed=Count(
+                "projects", filter=Q(projects__status=ProjectStatus.DRAFT, projects__push_deadline__lt=today)
+            ),
+            pending=Count(
+                "projects", filter=Q(projects__status=ProjectStatus.DRAFT, projects__push_deadline__gte=today)
+            ),
+        )
+        .order_by("-overdue_unpushed", "-late", "sort_order")
+    )
+
+
+def project_district_totals(*, today: dt.date | None = None) -> dict[str, int]:
+    """HRSS's and leaders' home figures, one aggregate query."""
+    today = today or timezone.localdate()
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    return Project.objects.aggregate(
+        total=Count("id"),
+        pushed=Count("id", filter=Q(status=ProjectStatus.PUSHED)),
+        late=Count("id", filter=Q(status=ProjectStatus.PUSHED, is_late=True)),
+        overdue_unpushed=Count("id", filter=Q(status=ProjectStatus.DRAFT, push_deadline__lt=today)),
+        pending=Count("id", filter=Q(status=ProjectStatus.DRAFT, push_deadline__gte=today)),
+        pushed_this_week=Count("id", filter=Q(pushed_at__gte=week_ago)),
+    )
+
+
+def project_overdue_unpushed(*, user: User, today: dt.date | None = None) -> QuerySet[Project]:
+    """P6: projects whose push deadline has passed while still unpushed."""
+    today = today or timezone.localdate()
+    return (
+        project_visible_to(user)
+        .filter(status=ProjectStatus.DRAFT, push_deadline__lt=today)
+        .select_related("unit", "street")
+        .order_by("push_deadline", "id")
+    )

@@ -1,0 +1,18 @@
+// Small progressive enhancements only; every page works without JavaScript.
+(function () {
+  // Long submissions (Excel import): show progress and prevent a double submit.
+  document.querySelectorAll("form[data-progress]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var note = document.createElement("div");
+      note.className = "progress-note";
+      note.setAttribute("role", "status");
+      note.innerHTML = '<span class="spinner"></span>' + form.getAttribute("data-progress");
+      form.appendChild(note);
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    });
+  });
+  // USCC is upper-case letters and digits: normalise as the clerk types.
+  document.querySelectorAll("input[name$=_uscc]").forEach(function (input) {
+    input.addEventListener("blur", function () { input.value = input.value.replace(/\s+/g, "").toUpperCase(); });
+  });
+})();

@@ -1,0 +1,25 @@
+"""Idempotent demo data: units come from fixtures; this adds demo users and each capability's demo records."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from common import demo as common_demo
+from common.models import Unit
+from projects import demo as projects_demo
+
+
+class Command(BaseCommand):
+    help = "载入演示数据（可重复执行）：单位、演示用户、演示项目"
+
+    def handle(self, *args, **options):
+        # Units come from fixtures/units.json once; later edits in the admin are never overwritten.
+        if not Unit.objects.exists():
+            call_command("loaddata", "units", verbosity=0)
+        with transaction.atomic():
+            logins = common_demo.seed_users()
+            created = projects_demo.seed_projects()
+        self.stdout.write(f"演示项目：新增 {created} 个")
+        self.stdout.write("演示账号（密码相同）：")
+        for username, password, who in logins:
+            self.stdout.write(f"  {username:<10} / {password}   {who}")

@@ -1,0 +1,64 @@
+import os
+
+import pytest
+
+# live_server tests (Playwright) call the ORM from the test thread while an event loop exists.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def units(db):
+    """The real unit list from fixtures/units.json (every unit and all 10 streets)."""
+    from django.core.management import call_command
+
+    from common.models import Unit
+
+    call_command("loaddata", "units", verbosity=0)
+    return {u.name: u for u in Unit.objects.all()}
+
+
+@pytest.fixture
+def zhujian(units):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="zhujian_t", unit=units["区住房城乡建设局"], role="clerk")
+
+
+@pytest.fixture
+def jiaotong(units):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="jiaotong_t", unit=units["区交通运输局"], role="clerk")
+
+
+@pytest.fixture
+def street_clerk(units):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="lifeng_t", unit=units["李封街道办事处"], role="clerk")
+
+
+@pytest.fixture
+def dispatcher(units):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="renshe_t", unit=units["区人力资源社会保障局"], role="dispatcher")
+
+
+@pytest.fixture
+def leader(units):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="lingdao_t", unit=None, role="leader")
+
+
+@pytest.fixture
+def admin_user(units):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="admin_t", unit=None, role="admin", is_staff=True, is_superuser=True)
