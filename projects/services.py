@@ -114,9 +114,12 @@ def project_validate(*, unit: Unit, data: ProjectData, push: bool, instance: Pro
         add("trigger_type", "只有街道办事处可以选择街道类推送依据")
     if data.trigger_date and data.trigger_date > today:
         add("trigger_date", "依据发生日期不能晚于今天")
-    if instance is not None and instance.is_pushed:
-        if (data.trigger_type, data.trigger_date) != (instance.trigger_type, instance.trigger_date):
-            add("trigger_date", "项目已推送，推送依据及其日期决定是否逾期，不能再修改")
+    if (
+        instance is not None
+        and instance.is_pushed
+        and (data.trigger_type, data.trigger_date) != (instance.trigger_type, instance.trigger_date)
+    ):
+        add("trigger_date", "项目已推送，推送依据及其日期决定是否逾期，不能再修改")
 
     if push:
         for field, label in PUSH_REQUIRED.items():

@@ -45,7 +45,7 @@ def ledger_export(request):
     form = LedgerFilterForm(request.GET or None, user=request.user)
     projects = project_list_for_ledger(user=request.user, filters=form.filters())
     # Spooled to a temp file, not memory: the workbook streams rows from the database (memory flat in N).
-    out = tempfile.TemporaryFile()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
     ledger_excel.export_ledger(projects, out, viewer=request.user)
     out.seek(0)
     filename = f"中站区在建工程项目信息推送台账_{timezone.localdate():%Y%m%d}.xlsx"
@@ -54,7 +54,7 @@ def ledger_export(request):
 
 @login_required
 def ledger_template(request):
-    out = tempfile.TemporaryFile()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
     ledger_excel.export_ledger(project_visible_to(request.user).none(), out, viewer=request.user)
     out.seek(0)
     return FileResponse(
