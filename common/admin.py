@@ -7,8 +7,17 @@ from common.models import CalendarOverride, Unit, User
 
 @admin.register(Unit)
 class UnitAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "short_name", "unit_type", "leader_name", "phone", "is_active", "sort_order")
-    list_filter = ("unit_type", "is_active")
+    list_display = (
+        "name",
+        "short_name",
+        "unit_type",
+        "pushes_projects",
+        "leader_name",
+        "phone",
+        "is_active",
+        "sort_order",
+    )
+    list_filter = ("unit_type", "pushes_projects", "is_active")
     search_fields = ("name", "short_name")
     list_editable = ("sort_order",)
 

@@ -25,6 +25,11 @@ class Unit(models.Model):
     phone = models.CharField("联系电话", max_length=30, blank=True)
     email = models.EmailField("电子邮箱", blank=True)
     address = models.CharField("地址", max_length=200, blank=True)
+    pushes_projects = models.BooleanField(
+        "须推送项目",
+        default=False,
+        help_text="P1/P2：行业主管部门、街道办事处、经开区管委会、中晟集团须向人社局推送项目",
+    )
     sort_order = models.PositiveIntegerField("排序", default=100)
     is_active = models.BooleanField("启用", default=True)
     history = HistoricalRecords(verbose_name="单位变更记录")

@@ -29,14 +29,17 @@ def _phone_field(label: str) -> forms.CharField:
 class ProjectForm(forms.Form):
     unit = forms.ModelChoiceField(
         label="所属行业部门",
-        queryset=Unit.objects.filter(is_active=True).exclude(unit_type=UnitType.HRSS),
+        queryset=Unit.objects.filter(is_active=True, pushes_projects=True),
+        empty_label="请选择",
         help_text="人社局代为登记时选择项目所属单位",
     )
     unit_leader_name = forms.CharField(label="部门负责人", max_length=50, required=False)
     unit_leader_phone = _phone_field("部门联系方式")
     name = forms.CharField(label="项目名称", max_length=200)
     street = forms.ModelChoiceField(
-        label="所在街道", queryset=Unit.objects.filter(unit_type=UnitType.STREET, is_active=True)
+        label="所在街道",
+        queryset=Unit.objects.filter(unit_type=UnitType.STREET, is_active=True),
+        empty_label="请选择",
     )
     category = forms.ChoiceField(label="项目类别", choices=[("", "请选择")] + Category.choices)
     funding_type = forms.ChoiceField(label="资金类型", choices=[("", "请选择")] + FundingType.choices)
@@ -47,6 +50,7 @@ class ProjectForm(forms.Form):
     bidder_unit = forms.ModelChoiceField(
         label="招投标单位",
         queryset=Unit.objects.filter(is_active=True),
+        empty_label="请选择",
         help_text="组织招投标、签订施工合同的单位",
     )
     owner_name = forms.CharField(label="建设单位名称", max_length=200, required=False)

@@ -93,6 +93,8 @@ def project_accountability_by_unit(*, today: dt.date | None = None) -> QuerySet[
                 "projects", filter=Q(projects__status=ProjectStatus.DRAFT, projects__push_deadline__gte=today)
             ),
         )
+        # Units bound by P1/P2, plus any other unit that has registered a project.
+        .filter(Q(pushes_projects=True) | Q(total__gt=0))
         .order_by("-overdue_unpushed", "-late", "sort_order")
     )
 

@@ -203,8 +203,10 @@ def _apply(project: Project, data: ProjectData) -> None:
         )
 
 
-def _save(project: Project, reason: str) -> Project:
-    project._change_reason = reason  # simple-history keeps it as the entry's action code
+def _save(project: Project, reason: str, user: User) -> Project:
+    # simple-history keeps the action code and the actor, also outside a request (API, import, commands).
+    project._change_reason = reason
+    project._history_user = user
     try:
         with transaction.atomic():
             project.save()
@@ -226,7 +228,7 @@ def project_create(*, user: User, unit: Unit, data: ProjectData, push: bool) -> 
     project_validate(unit=unit, data=data, push=push)
     project = Project(unit=unit, created_by=user)
     _apply(project, data)
-    _save(project, "project.created")
+    _save(project, "project.created", user)
     if push:
         project_push(user=user, project=project)
     return project
@@ -239,7 +241,7 @@ def project_update(*, user: User, project: Project, data: ProjectData, push: boo
     project = Project.objects.select_for_update().get(pk=project.pk)
     project_validate(unit=project.unit, data=data, push=push or project.is_pushed, instance=project)
     _apply(project, data)
-    _save(project, "project.updated")
+    _save(project, "project.updated", user)
     if push and not project.is_pushed:
         project_push(user=user, project=project)
     return project
@@ -268,4 +270,4 @@ def project_push(*, user: User, project: Project, at: dt.datetime | None = None)
         else 0
     )
     # P4 (issue the 附件2 deposit notice through deposits.services) arrives with the deposits issue.
-    return _save(project, "project.pushed")
+    return _save(project, "project.pushed", user)
