@@ -1,17 +1,25 @@
-"""API plumbing shared by every app: the one error shape and the unit-scoping permission.
+"""API plumbing shared by every app: the one error shape, pagination, the leaders' read-only rule.
 
-Every error the API returns has this JSON shape (documented in the OpenAPI description):
+Keep this module free of imports of rest_framework.views / drf_spectacular.openapi (see exception_handler);
+the OpenAPI side of the error shape lives in common/api_schema.py.
 
-    {"code": "validation_error", "message": "提交的数据有误", "errors": {"<field>": ["<中文消息>"]}}
+Every error the API returns has this JSON shape (documented in the OpenAPI schema as `Error`, common/api_schema.py):
 
-`errors` is present only for validation errors; `non_field_errors` holds errors not tied to a field.
+    {"code": "validation_error", "message": "提交的数据有误，请按提示修改", "errors": {"<field>": ["<中文消息>"]}}
+
+`code` is machine-readable (validation_error, not_authenticated, authentication_failed, permission_denied,
+not_found, method_not_allowed, parse_error, …); `message` is Chinese text to show the user; `errors` is present
+only for validation errors, keyed by field, with `non_field_errors` for errors not tied to one field. A
+django.core.exceptions.ValidationError raised by a service (e.g. projects.services.project_validate) becomes
+a validation_error with the service's own field keys, so the API and the form show the same messages.
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, permissions
-from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework import exceptions, pagination, permissions
+from rest_framework.settings import api_settings
 
 MESSAGES = {
     "not_authenticated": "未登录或登录已过期，请重新登录",
@@ -19,6 +27,7 @@ MESSAGES = {
     "permission_denied": "您没有执行该操作的权限",
     "not_found": "记录不存在或您无权查看",
     "method_not_allowed": "不支持该请求方法",
+    "not_acceptable": "无法按请求的格式返回数据",
     "throttled": "请求过于频繁，请稍后再试",
     "parse_error": "请求数据格式错误",
     "unsupported_media_type": "不支持的数据格式",
@@ -26,37 +35,70 @@ MESSAGES = {
 }
 
 
+def _field_errors(detail) -> dict:
+    """DRF's detail as {field: [messages]}; Django's "__all__" becomes DRF's non_field_errors."""
+    if not isinstance(detail, dict):
+        return {api_settings.NON_FIELD_ERRORS_KEY: detail if isinstance(detail, list) else [detail]}
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if key == NON_FIELD_ERRORS else key): value
+        for key, value in detail.items()
+    }
+
+
 def exception_handler(exc, context):
+    """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error in the one shape above, in Chinese."""
+    # Imported here: this module is named in DEFAULT_PERMISSION_CLASSES, which rest_framework.views reads
+    # while it is being imported (a module-level import would be circular).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
         )
     elif isinstance(exc, Http404):
+        # Never echo why: "not yours" and "doesn't exist" must look the same (unit scoping).
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # A service's refusal ("您只能为本单位登记和推送项目") is already worded for the user.
+        exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         code = "validation_error"
-        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        body = {"code": code, "message": MESSAGES[code], "errors": detail}
+        body = {"code": code, "message": MESSAGES[code], "errors": _field_errors(exc.detail)}
     else:
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         code = code if isinstance(code, str) else "error"
-        message = MESSAGES.get(code) or str(getattr(exc, "detail", "请求失败"))
+        detail = str(getattr(exc, "detail", "") or "")
+        # A specific message (the leader's read-only notice, "认证令牌无效。", "无效页面。") is kept;
+        # DRF's generic default for the code is replaced by ours.
+        # A parse error's detail is the parser's own English ("JSON parse error - …"): always ours.
+        is_default = detail == str(getattr(exc, "default_detail", "")) or code == "parse_error"
+        message = (MESSAGES.get(code) if is_default else detail) or detail or "请求失败"
+        if detail.startswith("CSRF Failed"):  # DRF's SessionAuthentication words this in English
+            message = "页面已过期（CSRF 校验失败），请刷新页面后重试"
         body = {"code": code, "message": message}
     response.data = body
     return response
 
 
+class StandardPagination(pagination.PageNumberPagination):
+    """?page=2&page_size=100 — 50 a page by default, at most 200."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    page_size_query_description = "每页条数（默认50，最多200）"
+    page_query_description = "页码（从1开始）"
+    max_page_size = 200
+
+
 class ReadOnlyForLeaders(permissions.BasePermission):
-    """Leaders read everything and change nothing (SPEC roles)."""
+    """Leaders read everything and change nothing (SPEC roles): any write is a 403."""
 
     message = "领导账号为只读，不能修改数据"
 
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
             return True
-        return not request.user.is_read_only
+        return not getattr(request.user, "is_read_only", False)

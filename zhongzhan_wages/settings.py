@@ -134,31 +134,48 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LEDGER_IMPORT_MAX_BYTES = int(os.environ.get("LEDGER_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 LEDGER_IMPORT_MAX_ROWS = int(os.environ.get("LEDGER_IMPORT_MAX_ROWS", 5000))
 
+# The API (common/api.py, */api.py). Token first: an anonymous request gets 401 with "WWW-Authenticate: Token"
+# (DRF takes the header from the first class); the browser's session works too (CSRF enforced).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "common.api.ReadOnlyForLeaders",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "common.api.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.api_schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "中站区根治欠薪协同办案系统 API",
-    "DESCRIPTION": "单位、企业、项目推送（附件1）。错误统一为 {code, message, errors} 结构，消息为中文。",
+    "DESCRIPTION": (
+        "单位、企业、项目推送（附件1，规则 P1–P6）。\n\n"
+        "**认证**：浏览器登录后的会话（写操作须带 CSRF 令牌），或在请求头加 `Authorization: Token <令牌>`"
+        "（令牌由 `POST /api/token/` 以用户名、密码换取）。\n\n"
+        "**权限**：经办人只能查看和修改本单位的数据（其他单位的记录返回404）；人社局、管理员可见全区；"
+        "领导账号只读（写操作返回403）。\n\n"
+        "**错误**：所有错误均为同一结构 `{code, message, errors}`（见 `Error`）：`code` 为错误代码，"
+        "`message` 为中文说明，`errors` 仅在校验错误（400）时出现，按字段列出中文消息，"
+        "`non_field_errors` 为不属于某一字段的错误。\n\n"
+        "**分页**：`page`、`page_size`（默认50，最多200）；**排序**：`ordering`（前加 `-` 为倒序）。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Government intranet: Swagger UI assets come from drf-spectacular-sidecar, never a CDN.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Government intranet: Swagger UI assets come from drf-spectacular-sidecar (static files), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "displayOperationId": False},
 }
 
 # Celery. Without CELERY_BROKER_URL (a clerk's PC, tests) tasks run eagerly in-process: no Redis needed.

@@ -16,6 +16,9 @@ class Command(BaseCommand):
         # Units come from fixtures/units.json once; later edits in the admin are never overwritten.
         if not Unit.objects.exists():
             call_command("loaddata", "units", verbosity=0)
+            # loaddata saves raw, which simple-history skips: record each unit's starting state so the
+            # first admin edit shows old → new (audit, issue 2 part 8).
+            call_command("populate_history", "common.Unit", verbosity=0)
         with transaction.atomic():
             logins = common_demo.seed_users()
             created = projects_demo.seed_projects()
