@@ -185,7 +185,10 @@ class LedgerFilterForm(forms.Form):
         label="资金类型", required=False, choices=[("", "全部")] + FundingType.choices
     )
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部")] + ProjectStatus.choices)
-    late = forms.ChoiceField(label="时效", required=False, choices=LATE_CHOICES)
+    # "pending" is the page's own addition (the home page's 期限内待推送 figure links here).
+    late = forms.ChoiceField(
+        label="时效", required=False, choices=LATE_CHOICES + [("pending", "期限内待推送")]
+    )
     date_from = forms.DateField(label="依据日期自", required=False, widget=DATE_WIDGET)
     date_to = forms.DateField(label="至", required=False, widget=DATE_WIDGET)
     ordering = forms.ChoiceField(label="排序", required=False, choices=ORDERING_CHOICES)

@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from common.models import Unit, UnitType, User
+from common.models import Unit, User
 from projects.models import Enterprise, Project, ProjectStatus
 
 
@@ -50,6 +50,8 @@ def project_list_for_ledger(*, user: User, filters: dict) -> QuerySet[Project]:
         qs = qs.filter(status=ProjectStatus.PUSHED, is_late=False)
     elif late == "overdue":
         qs = qs.filter(status=ProjectStatus.DRAFT, push_deadline__lt=today)
+    elif late == "pending":
+        qs = qs.filter(status=ProjectStatus.DRAFT, push_deadline__gte=today)
     if date_from := filters.get("date_from"):
         qs = qs.filter(trigger_date__gte=date_from)
     if date_to := filters.get("date_to"):
@@ -78,9 +80,7 @@ def project_accountability_by_unit(*, today: dt.date | None = None) -> QuerySet[
     """P6: per unit, pushed on time, pushed late and overdue-unpushed, in one grouped query."""
     today = today or timezone.localdate()
     return (
-        Unit.objects.filter(is_active=True)
-        .exclude(unit_type=UnitType.HRSS)
-        .annotate(
+        Unit.objects.annotate(
             total=Count("projects"),
             on_time=Count(
                 "projects", filter=Q(projects__status=ProjectStatus.PUSHED, projects__is_late=False)
@@ -93,8 +93,9 @@ def project_accountability_by_unit(*, today: dt.date | None = None) -> QuerySet[
                 "projects", filter=Q(projects__status=ProjectStatus.DRAFT, projects__push_deadline__gte=today)
             ),
         )
-        # Units bound by P1/P2, plus any other unit that has registered a project.
-        .filter(Q(pushes_projects=True) | Q(total__gt=0))
+        # Active units bound by P1/P2, plus any unit with a project on its record — also one deactivated
+        # since: its late and unpushed projects still count against it, and the rows add up to the totals.
+        .filter(Q(pushes_projects=True, is_active=True) | Q(total__gt=0))
         .order_by("-overdue_unpushed", "-late", "sort_order")
     )
 

@@ -124,10 +124,11 @@ def project_edit(request, pk):
     project = get_object_or_404(project_visible_to(request.user).select_related("owner", "contractor"), pk=pk)
     initial = ProjectForm.initial_from(services.ProjectData.from_project(project), project.unit)
     form = ProjectForm(request.POST or None, user=request.user, initial=initial)
-    if project.is_pushed:
-        for field in ("trigger_type", "trigger_date", "unit"):
-            if field in form.fields:
-                form.fields[field].disabled = True
+    # project_update never moves a project to another unit: show the unit, don't offer to change it.
+    locked = ("trigger_type", "trigger_date", "unit") if project.is_pushed else ("unit",)
+    for field in locked:
+        if field in form.fields:
+            form.fields[field].disabled = True
     if request.method == "POST" and form.is_valid():
         push = "push" in request.POST
         try:
