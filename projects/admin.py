@@ -29,8 +29,12 @@ class ProjectAdmin(SimpleHistoryAdmin):
     list_select_related = ("unit", "street")
     autocomplete_fields = ("owner", "contractor")
     date_hierarchy = "trigger_date"
-    # Push facts are written only by projects.services.project_push (P1/P6); the admin shows them.
+    # The unit, the trigger and the push facts decide P1/P6 and are written only by projects.services
+    # (project_create / project_push); the admin shows them and may correct the other 附件1 columns.
     readonly_fields = (
+        "unit",
+        "trigger_type",
+        "trigger_date",
         "status",
         "push_deadline",
         "pushed_at",

@@ -23,9 +23,8 @@ from rest_framework.response import Response
 from common.masking import mask_phone, sees_personal_data
 from common.models import Unit, UnitType
 from projects import services
-from projects.forms import LATE_CHOICES
-from projects.models import Category, Enterprise, FundingType, Project, ProjectStatus, TriggerType
-from projects.selectors import enterprise_visible_to, project_visible_to
+from projects.models import Category, Enterprise, FundingType, Project, ProjectStatus, Timeliness, TriggerType
+from projects.selectors import enterprise_visible_to, project_filter_timeliness, project_visible_to
 
 NOT_FOR_OTHER_UNITS = "不能代其他单位推送：经办人只能登记和推送本单位的项目"
 
@@ -249,9 +248,9 @@ class ProjectFilter(django_filters.FilterSet):
     funding_type = django_filters.ChoiceFilter(choices=FundingType.choices, label="资金类型")
     status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label="推送状态")
     late = django_filters.ChoiceFilter(
-        choices=[c for c in LATE_CHOICES if c[0]],
+        choices=Timeliness.choices,
         method="filter_late",
-        label="时效：on_time 按时推送，late 逾期推送，overdue 逾期未推送（P6）",
+        label="时效（P6）：on_time 按时推送，late 逾期推送，overdue 逾期未推送，pending 期限内待推送",
     )
     trigger_date_from = django_filters.DateFilter(
         field_name="trigger_date", lookup_expr="gte", label="依据发生日期自（含）"
@@ -266,14 +265,7 @@ class ProjectFilter(django_filters.FilterSet):
         form = ProjectFilterForm
 
     def filter_late(self, queryset: QuerySet[Project], name: str, value: str) -> QuerySet[Project]:
-        # Same meaning as projects.selectors.project_list_for_ledger (the page and the export).
-        if value == "late":
-            return queryset.filter(is_late=True)
-        if value == "on_time":
-            return queryset.filter(status=ProjectStatus.PUSHED, is_late=False)
-        if value == "overdue":
-            return queryset.filter(status=ProjectStatus.DRAFT, push_deadline__lt=timezone.localdate())
-        return queryset
+        return project_filter_timeliness(queryset, value)
 
 
 # --- views ---------------------------------------------------------------------------------------------

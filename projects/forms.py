@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from common.models import Unit, UnitType
 from common.validators import validate_phone, validate_uscc
-from projects.models import Category, FundingType, ProjectStatus, TriggerType
+from projects.models import Category, FundingType, ProjectStatus, Timeliness, TriggerType
 from projects.services import ProjectData
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -147,12 +147,6 @@ class ProjectForm(forms.Form):
         return initial
 
 
-LATE_CHOICES = [
-    ("", "全部"),
-    ("on_time", "按时推送"),
-    ("late", "逾期推送"),
-    ("overdue", "逾期未推送"),
-]
 ORDERING_CHOICES = [
     ("-created_at", "登记时间（新→旧）"),
     ("push_deadline", "推送截止日期（早→晚）"),
@@ -185,10 +179,7 @@ class LedgerFilterForm(forms.Form):
         label="资金类型", required=False, choices=[("", "全部")] + FundingType.choices
     )
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部")] + ProjectStatus.choices)
-    # "pending" is the page's own addition (the home page's 期限内待推送 figure links here).
-    late = forms.ChoiceField(
-        label="时效", required=False, choices=LATE_CHOICES + [("pending", "期限内待推送")]
-    )
+    late = forms.ChoiceField(label="时效", required=False, choices=[("", "全部")] + Timeliness.choices)
     date_from = forms.DateField(label="依据日期自", required=False, widget=DATE_WIDGET)
     date_to = forms.DateField(label="至", required=False, widget=DATE_WIDGET)
     ordering = forms.ChoiceField(label="排序", required=False, choices=ORDERING_CHOICES)

@@ -79,6 +79,15 @@ class ProjectStatus(models.TextChoices):
     PUSHED = "pushed", "已推送"
 
 
+class Timeliness(models.TextChoices):
+    """P6 timeliness of a push, as the ledger, the export and the API filter it (projects.selectors)."""
+
+    ON_TIME = "on_time", "按时推送"
+    LATE = "late", "逾期推送"
+    OVERDUE = "overdue", "逾期未推送"
+    PENDING = "pending", "期限内待推送"
+
+
 class Project(models.Model):
     """A project a unit must push to HRSS. Its push deadline is computed once and stored (P1/P2)."""
 

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from common.models import Unit, User
-from projects.models import Enterprise, Project, ProjectStatus
+from projects.models import Enterprise, Project, ProjectStatus, Timeliness
 
 
 def project_visible_to(user: User) -> QuerySet[Project]:
@@ -29,6 +29,20 @@ def enterprise_visible_to(user: User) -> QuerySet[Enterprise]:
     ).distinct()
 
 
+def project_filter_timeliness(
+    qs: QuerySet[Project], value: str, today: dt.date | None = None
+) -> QuerySet[Project]:
+    """P6: on time / late (pushed after the deadline) / overdue (unpushed past it) / pending (unpushed, in time)."""
+    today = today or timezone.localdate()
+    conditions = {
+        Timeliness.ON_TIME: Q(status=ProjectStatus.PUSHED, is_late=False),
+        Timeliness.LATE: Q(status=ProjectStatus.PUSHED, is_late=True),
+        Timeliness.OVERDUE: Q(status=ProjectStatus.DRAFT, push_deadline__lt=today),
+        Timeliness.PENDING: Q(status=ProjectStatus.DRAFT, push_deadline__gte=today),
+    }
+    return qs.filter(conditions[value]) if value in conditions else qs
+
+
 def project_list_for_ledger(*, user: User, filters: dict) -> QuerySet[Project]:
     """The ledger (P5) with the filters of the list page, the export and the API."""
     qs = project_visible_to(user).select_related("unit", "street", "bidder_unit", "owner", "contractor")
@@ -42,16 +56,8 @@ def project_list_for_ledger(*, user: User, filters: dict) -> QuerySet[Project]:
         qs = qs.filter(funding_type=funding_type)
     if status := filters.get("status"):
         qs = qs.filter(status=status)
-    late = filters.get("late")
-    today = timezone.localdate()
-    if late == "late":
-        qs = qs.filter(is_late=True)
-    elif late == "on_time":
-        qs = qs.filter(status=ProjectStatus.PUSHED, is_late=False)
-    elif late == "overdue":
-        qs = qs.filter(status=ProjectStatus.DRAFT, push_deadline__lt=today)
-    elif late == "pending":
-        qs = qs.filter(status=ProjectStatus.DRAFT, push_deadline__gte=today)
+    if late := filters.get("late"):
+        qs = project_filter_timeliness(qs, late)
     if date_from := filters.get("date_from"):
         qs = qs.filter(trigger_date__gte=date_from)
     if date_to := filters.get("date_to"):

@@ -24,6 +24,9 @@ def home(request):
     return render(request, "supervision/home.html", context)
 
 
+OVERDUE_SHOWN = 50
+
+
 @login_required
 def accountability(request):
     """P6: per-unit push timeliness, for HRSS and leaders."""
@@ -37,6 +40,9 @@ def accountability(request):
         {
             "rows": rows,
             "today": today,
-            "overdue": project_selectors.project_overdue_unpushed(user=request.user, today=today),
+            # The board shows the first 50; the ledger filter lists them all (with paging and export).
+            "overdue": project_selectors.project_overdue_unpushed(user=request.user, today=today)[
+                :OVERDUE_SHOWN
+            ],
         },
     )

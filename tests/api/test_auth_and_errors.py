@@ -99,7 +99,14 @@ def test_an_out_of_range_page_is_404_with_a_chinese_message(zhujian, api_as):
 
 
 @pytest.mark.django_db
-def test_the_openapi_schema_lists_the_endpoints_and_documents_the_error_shape(client):
+def test_the_openapi_schema_is_for_logged_in_users_only(client):
+    assert client.get("/api/schema/").status_code == 401
+    assert client.get("/api/docs/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_openapi_schema_lists_the_endpoints_and_documents_the_error_shape(client, zhujian):
+    client.force_login(zhujian)
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     schema = response.json()
@@ -115,7 +122,8 @@ def test_the_openapi_schema_lists_the_endpoints_and_documents_the_error_shape(cl
 
 
 @pytest.mark.django_db
-def test_the_swagger_docs_load_their_assets_locally_never_from_a_cdn(client):
+def test_the_swagger_docs_load_their_assets_locally_never_from_a_cdn(client, zhujian):
+    client.force_login(zhujian)
     response = client.get("/api/docs/")
     html = response.content.decode()
     assert response.status_code == 200

@@ -131,7 +131,7 @@ def test_p6_a_late_push_moves_a_project_from_overdue_to_late(
     )
     # 10-12 → pushed Tue 10-20: 10-13..10-16, 10-19, 10-20 = 6 working days late.
     assert rows_by_unit(response)["区交通运输局"] == (1, 0, 1, 0, 0)
-    assert response.context["overdue"].filter(name="项目E").exists() is False
+    assert "项目E" not in {p.name for p in response.context["overdue"]}
 
 
 @pytest.mark.django_db
