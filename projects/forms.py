@@ -7,7 +7,7 @@ from django.utils import timezone
 from common.models import Unit, UnitType
 from common.validators import validate_phone, validate_uscc
 from projects.models import Category, FundingType, ProjectStatus, Timeliness, TriggerType
-from projects.services import ProjectData
+from projects.services import PUSH_REQUIRED, ProjectData
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -132,6 +132,16 @@ class ProjectForm(forms.Form):
         if value is not None and value <= 0:
             raise ValidationError("合同总额必须大于0")
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        # Name every gap a push leaves in one round, not after the format errors are fixed (P3).
+        # The service checks the same again (PUSH_REQUIRED); this only brings the messages forward.
+        if self.data.get("push"):
+            for field, label in PUSH_REQUIRED.items():
+                if field not in self.errors and cleaned.get(field) in (None, ""):
+                    self.add_error(field, f"推送前请填写{label}")
+        return cleaned
 
     def target_unit(self) -> Unit:
         return self.cleaned_data.get("unit") or self.user.unit

@@ -520,3 +520,23 @@ def test_p3_accepted_phone_and_uscc_spellings_are_stored_normalised(clerk_client
     assert project.contractor_manager_phone == "13803910002"
     assert project.owner_manager_phone == "03912958033"
     assert project.contractor.uscc == make_uscc(1001)
+
+
+@pytest.mark.django_db
+def test_p3_a_push_names_every_missing_column_together_with_format_errors(clerk_client, units):
+    data = form_data(units, owner_uscc="91410803MA0000001X", contractor_name="", contractor_uscc="")
+    data.pop("contract_total_wan")
+    response = clerk_client.post(reverse("projects:create"), data)
+    errors = response.context["form"].errors
+    assert errors["owner_uscc"] == ["统一社会信用代码无效：应为18位，且校验位正确"]
+    assert errors["contractor_name"] == ["推送前请填写施工总承包单位名称"]
+    assert errors["contract_total_wan"] == ["推送前请填写合同总额"]
+    assert Project.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_p3_saving_a_draft_does_not_require_the_push_columns(clerk_client, units):
+    data = form_data(units, push=False, contractor_name="", contractor_uscc="")
+    response = clerk_client.post(reverse("projects:create"), data)
+    assert response.status_code == 302
+    assert Project.objects.get().status == ProjectStatus.DRAFT
