@@ -1,0 +1,539 @@
+"""P5: the ledger exported to Excel in the 附件1 layout and imported back (bulk push), all rows or none.
+
+Also the personal-data rule for exports (phones masked outside the project's unit, HRSS and admin).
+"""
+
+import datetime as dt
+import io
+import zipfile
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from common.masking import mask_id_number, mask_name, mask_phone
+from projects import ledger_excel
+from projects.ledger_excel import export_ledger, import_ledger
+from projects.models import Project, ProjectStatus
+from projects.selectors import project_list_for_ledger
+from tests.factories import create_project, make_uscc
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Column letters of the 附件1 layout (projects/ledger_excel.py COLUMNS).
+NAME, UNIT, UNIT_PHONE, OWNER_USCC, OWNER_PHONE = "B", "C", "E", "G", "I"
+CONTRACTOR_NAME, CONTRACTOR_USCC, CONTRACTOR_PHONE = "J", "K", "M"
+AMOUNT, REMARKS, TRIGGER_DATE = "N", "O", "T"
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    # Mon 2026-11-02: after the factories' trigger (2026-09-01), within chinesecalendar's years.
+    time_machine.move_to(dt.datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI), tick=False)
+
+
+def export_bytes(viewer, projects=None) -> bytes:
+    out = io.BytesIO()
+    if projects is None:
+        projects = project_list_for_ledger(user=viewer, filters={})
+    export_ledger(projects, out, viewer=viewer)
+    return out.getvalue()
+
+
+def data_rows(xlsx: bytes) -> list[tuple]:
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
+    rows = [r for r in wb.worksheets[0].iter_rows(min_row=4, values_only=True) if any(r)]
+    wb.close()
+    return rows
+
+
+def edit(xlsx: bytes, change) -> bytes:
+    """Open the file as a clerk would in Excel, change it, save it."""
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    change(wb.worksheets[0])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def rename_all(ws, suffix="（二期）"):
+    for row in range(4, ws.max_row + 1):
+        if ws[f"{NAME}{row}"].value:
+            ws[f"{NAME}{row}"] = ws[f"{NAME}{row}"].value + suffix
+
+
+def upload(content: bytes, name="台账.xlsx") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=XLSX)
+
+
+@pytest.fixture
+def two_pushed(zhujian, units):
+    street = units["李封街道办事处"]
+    return [
+        create_project(
+            user=zhujian, street=street, serial=1, push=True, contract_total_wan=Decimal("12345678.91")
+        ),
+        create_project(user=zhujian, street=street, serial=2, push=True, contract_total_wan=Decimal("0.07")),
+    ]
+
+
+# ------------------------------------------------------------------------------------------- export
+
+
+@pytest.mark.django_db
+def test_p5_export_has_the_attachment1_title_two_row_header_and_one_row_per_project(zhujian, two_pushed):
+    xlsx = export_bytes(zhujian)
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    ws = wb.worksheets[0]
+    assert ws["A1"].value == "中站区在建工程项目信息推送台账"
+    assert [ws[c].value for c in ("A2", "B2", "C2", "F2", "J2", "N2", "O2", "P2", "X2")] == [
+        "序号",
+        "项目名称",
+        "所属行业部门",
+        "建设单位",
+        "施工总承包单位",
+        "合同总额（万元）",
+        "备注",
+        "项目信息",
+        "推送情况",
+    ]
+    assert [ws.cell(3, c).value for c in range(3, 6)] == ["名称", "负责人", "联系方式"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A1:AB1", "A2:A3", "C2:E2", "F2:I2", "J2:M2", "P2:W2", "X2:AB2"} <= merged
+    assert ws.freeze_panes == "C4"
+    assert ws.column_dimensions["B"].width > 20
+    assert [ws.cell(r, 2).value for r in (4, 5)] == ["测试项目2", "测试项目1"]  # newest first, like the list
+    assert ws.max_row == 5
+
+
+@pytest.mark.django_db
+def test_p5_export_writes_money_as_exact_numbers_and_dates_as_dates(zhujian, two_pushed):
+    ws = openpyxl.load_workbook(io.BytesIO(export_bytes(zhujian))).worksheets[0]
+    amount = ws[f"{AMOUNT}5"]
+    assert amount.data_type == "n" and amount.number_format == "0.00"
+    assert Decimal(repr(amount.value)) == Decimal("12345678.91")
+    trigger = ws[f"{TRIGGER_DATE}5"]
+    assert trigger.is_date and trigger.value.date() == dt.date(2026, 9, 1)
+    assert ws["Z5"].value == "已推送" and ws["AA5"].value == "逾期推送" and ws["AB5"].value > 0
+
+
+@pytest.mark.django_db
+def test_p5_export_escapes_text_that_excel_would_evaluate(zhujian, units):
+    create_project(
+        user=zhujian,
+        street=units["李封街道办事处"],
+        push=True,
+        name="+中站区道路工程",
+        remarks='=HYPERLINK("http://evil.example/","点击")',
+        contractor_manager_name="@吴经理",
+    )
+    wb = openpyxl.load_workbook(io.BytesIO(export_bytes(zhujian)), read_only=True)
+    cells = {c.column_letter: c for c in next(wb.worksheets[0].iter_rows(min_row=4, max_row=4))}
+    assert (cells[REMARKS].data_type, cells[REMARKS].value) == (
+        "s",
+        '\'=HYPERLINK("http://evil.example/","点击")',
+    )
+    assert cells[NAME].value == "'+中站区道路工程"
+    assert cells["L"].value == "'@吴经理"
+    assert all(c.data_type != "f" for c in cells.values())
+
+
+@pytest.mark.django_db
+def test_p5_export_survives_control_characters_pasted_into_a_remark(zhujian, units):
+    create_project(user=zhujian, street=units["李封街道办事处"], remarks="第一行\x0b第二行\x1f")
+    assert data_rows(export_bytes(zhujian))[0][14] == "第一行第二行"
+
+
+@pytest.mark.django_db
+def test_p5_export_through_the_view_holds_only_the_users_unit(client, zhujian, jiaotong, units):
+    street = units["李封街道办事处"]
+    create_project(user=zhujian, street=street, serial=1, push=True, name="住建局的项目")
+    create_project(user=jiaotong, street=street, serial=2, push=True, name="交通局的项目")
+
+    for user, own, other in (
+        (zhujian, "住建局的项目", "交通局的项目"),
+        (jiaotong, "交通局的项目", "住建局的项目"),
+    ):
+        client.force_login(user)
+        response = client.get(reverse("projects:export"))
+        assert response.status_code == 200 and response["Content-Type"] == XLSX
+        rows = data_rows(b"".join(response.streaming_content))
+        names = [r[1] for r in rows]
+        assert names == [own], f"{user.username} sees {names}; {other} belongs to another unit"
+
+
+@pytest.mark.django_db
+def test_p5_export_masks_contact_phones_for_other_units_and_leaders(
+    zhujian, jiaotong, dispatcher, leader, admin_user, two_pushed
+):
+    everything = Project.objects.select_related("unit", "street", "bidder_unit", "owner", "contractor")
+
+    def phones(viewer):
+        row = data_rows(export_bytes(viewer, everything))[0]
+        return row[4], row[8], row[12]  # 所属行业部门, 建设单位, 施工总承包单位 联系方式
+
+    full = ("0391-2958100", "13903910001", "13803910002")
+    masked = ("0391-***8100", "139****0001", "138****0002")
+    assert phones(zhujian) == full  # the project's own unit
+    assert phones(dispatcher) == full  # HRSS acts on the ledger
+    assert phones(admin_user) == full
+    assert phones(leader) == masked  # leaders read everything, personal data masked
+    assert phones(jiaotong) == masked  # another unit (only reachable if scoping ever failed)
+
+
+@pytest.mark.django_db
+def test_p5_leader_export_through_the_view_is_masked(client, leader, two_pushed):
+    client.force_login(leader)
+    rows = data_rows(b"".join(client.get(reverse("projects:export")).streaming_content))
+    assert len(rows) == 2
+    assert {r[8] for r in rows} == {"139****0001"}
+
+
+def test_masking_helpers_keep_only_what_identifies_nobody():
+    assert mask_phone("13903910001") == "139****0001"
+    assert mask_phone("2958033") == "***8033"
+    assert mask_phone("0391-2958033-12") == "0391-***8033-**"
+    assert mask_phone("") == ""
+    assert mask_name("张三") == "张*" and mask_name("欧阳小明") == "欧**明"
+    assert mask_id_number("410803199001011234") == "410803********1234"
+
+
+# ------------------------------------------------------------------------------------------- import
+
+
+@pytest.mark.django_db
+def test_p5_round_trip_a_clerk_exports_renames_and_reimports_as_new_pushed_projects(zhujian, two_pushed):
+    xlsx = edit(export_bytes(zhujian), rename_all)
+    before = Project.objects.count()
+
+    result = import_ledger(user=zhujian, upload=upload(xlsx))
+
+    assert result.ok, result.errors
+    assert len(result.projects) == 2 and Project.objects.count() == before + 2
+    for original in two_pushed:
+        copy = Project.objects.get(name=original.name + "（二期）")
+        assert copy.status == ProjectStatus.PUSHED and copy.pushed_by == zhujian
+        assert copy.unit == original.unit and copy.street == original.street
+        assert copy.contract_total_wan == original.contract_total_wan  # Decimal, to the fen
+        assert copy.owner_id == original.owner_id  # one enterprise per USCC (P3), re-used
+        for field in (
+            "category",
+            "funding_type",
+            "trigger_type",
+            "trigger_date",
+            "bidder_unit",
+            "contract_signed_on",
+            "planned_start_on",
+            "unit_leader_phone",
+            "owner_manager_phone",
+            "contractor_manager_name",
+        ):
+            assert getattr(copy, field) == getattr(original, field), field
+    exact = Project.objects.get(name="测试项目1（二期）").contract_total_wan
+    assert exact == Decimal("12345678.91") and str(exact) == "12345678.91"
+    assert str(Project.objects.get(name="测试项目2（二期）").contract_total_wan) == "0.07"
+
+
+@pytest.mark.django_db
+def test_p5_escaped_text_round_trips_to_the_original(zhujian, units):
+    remarks = '=HYPERLINK("http://evil.example/")'
+    create_project(user=zhujian, street=units["李封街道办事处"], push=True, remarks=remarks)
+    xlsx = edit(export_bytes(zhujian), rename_all)
+
+    result = import_ledger(user=zhujian, upload=upload(xlsx))
+
+    assert result.ok, result.errors
+    assert result.projects[0].remarks == remarks
+
+
+@pytest.mark.django_db
+def test_p5_money_typed_as_text_is_read_exactly_and_more_than_two_decimals_refused(zhujian, two_pushed):
+    def change(ws):
+        rename_all(ws)
+        ws[f"{AMOUNT}4"] = "1,234.50"
+        ws[f"{AMOUNT}5"] = 12.345  # refused, never rounded
+        ws[f"{TRIGGER_DATE}4"] = "2026-09-01"
+
+    result = import_ledger(user=zhujian, upload=upload(edit(export_bytes(zhujian), change)))
+
+    assert [(e.row, e.column) for e in result.errors] == [(5, "合同总额（万元）（N列）")]
+    assert "两位小数" in result.errors[0].message
+    assert Project.objects.count() == 2
+
+    def fix(ws):
+        change(ws)
+        ws[f"{AMOUNT}5"] = 12.34
+
+    result = import_ledger(user=zhujian, upload=upload(edit(export_bytes(zhujian), fix)))
+    assert result.ok, result.errors
+    assert Project.objects.get(name="测试项目2（二期）").contract_total_wan == Decimal("1234.50")
+    assert Project.objects.get(name="测试项目1（二期）").contract_total_wan == Decimal("12.34")
+
+
+@pytest.mark.django_db
+def test_p5_a_formula_in_an_imported_cell_is_refused(zhujian, two_pushed):
+    def change(ws):
+        rename_all(ws)
+        ws[f"{AMOUNT}4"] = "=1000+234.56"
+
+    result = import_ledger(user=zhujian, upload=upload(edit(export_bytes(zhujian), change)))
+
+    assert not result.ok and result.projects == []
+    assert [(e.row, e.column) for e in result.errors] == [(4, "合同总额（万元）（N列）")]
+    assert "含公式" in result.errors[0].message
+    assert Project.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_p5_one_bad_row_among_good_rows_saves_nothing(zhujian, two_pushed):
+    def change(ws):
+        rename_all(ws)
+        ws[f"{OWNER_USCC}5"] = "91410803MA00000000"  # wrong check digit
+        ws[f"{OWNER_PHONE}5"] = "139****0001"  # a masked phone pasted back
+
+    before = Project.objects.count()
+    result = import_ledger(user=zhujian, upload=upload(edit(export_bytes(zhujian), change)))
+
+    assert Project.objects.count() == before
+    assert result.projects == []
+    assert [(e.row, e.column) for e in result.errors] == [
+        (5, "建设单位·统一社会信用代码（G列）"),
+        (5, "建设单位·联系方式（I列）"),
+    ]
+    assert "校验位" in result.errors[0].message and "联系电话格式不正确" in result.errors[1].message
+
+
+@pytest.mark.django_db
+def test_p5_duplicate_names_in_the_file_and_in_the_ledger_are_refused(zhujian, two_pushed):
+    def change(ws):
+        ws[f"{NAME}4"] = "新项目"
+        ws[f"{NAME}5"] = "新项目"
+
+    result = import_ledger(user=zhujian, upload=upload(edit(export_bytes(zhujian), change)))
+    assert [(e.row, e.message) for e in result.errors] == [
+        (5, "与第4行项目名称重复：同一单位不能重复推送同名项目")
+    ]
+
+    unchanged = import_ledger(user=zhujian, upload=upload(export_bytes(zhujian)))
+    assert {e.message for e in unchanged.errors} == {"本单位已登记同名项目，请勿重复推送"}
+    assert Project.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_p5_a_clerk_cannot_import_a_row_for_another_unit_but_hrss_can(zhujian, dispatcher, two_pushed):
+    def change(ws):
+        rename_all(ws)
+        ws[f"{UNIT}5"] = "区交通运输局"
+
+    xlsx = edit(export_bytes(zhujian), change)
+    refused = import_ledger(user=zhujian, upload=upload(xlsx))
+
+    assert [(e.row, e.column) for e in refused.errors] == [(5, "所属行业部门·名称（C列）")]
+    assert refused.errors[0].message.startswith("不能代其他单位推送")
+    assert Project.objects.count() == 2
+
+    accepted = import_ledger(user=dispatcher, upload=upload(xlsx))
+    assert accepted.ok, accepted.errors
+    assert sorted(p.unit.name for p in accepted.projects) == ["区交通运输局", "区住房城乡建设局"]
+
+
+@pytest.mark.django_db
+def test_p5_wrong_headers_give_one_error_naming_the_expected_header(zhujian, two_pushed):
+    xlsx = edit(export_bytes(zhujian), lambda ws: ws.__setitem__("G3", "信用代码"))
+
+    result = import_ledger(user=zhujian, upload=upload(xlsx))
+
+    assert len(result.errors) == 1
+    assert result.errors[0].message.startswith(
+        "表头不正确：G3 单元格应为“统一社会信用代码”，实际为“信用代码”"
+    )
+    assert Project.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_p5_a_sheet_with_a_column_inserted_is_refused(zhujian, two_pushed):
+    result = import_ledger(
+        user=zhujian, upload=upload(edit(export_bytes(zhujian), lambda ws: ws.insert_cols(2)))
+    )
+    assert len(result.errors) == 1 and "表头不正确" in result.errors[0].message
+
+
+@pytest.mark.django_db
+def test_p5_junk_bytes_and_a_zip_that_is_not_a_workbook_are_refused_in_chinese(zhujian):
+    junk = import_ledger(user=zhujian, upload=upload(b"\x00\xffnot a workbook" * 500))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("readme.txt", "hello")
+    not_xlsx = import_ledger(user=zhujian, upload=upload(buf.getvalue()))
+
+    for result in (junk, not_xlsx):
+        assert [e.message for e in result.errors] == [ledger_excel.NOT_XLSX]
+    assert "不是有效的 Excel" in ledger_excel.NOT_XLSX
+
+
+@pytest.mark.django_db
+def test_p5_a_file_over_the_size_limit_is_refused_before_it_is_read(zhujian, monkeypatch):
+    monkeypatch.setattr(
+        ledger_excel, "_check_archive", lambda upload: pytest.fail("read a file over the limit")
+    )
+    result = import_ledger(user=zhujian, upload=upload(b"x" * (10 * 1024 * 1024)))
+    assert len(result.errors) == 1
+    assert result.errors[0].message.startswith("文件过大（10.0 MB），导入文件不能超过 5 MB")
+
+
+@pytest.mark.django_db
+def test_p5_a_zip_bomb_is_refused_before_openpyxl_inflates_it(zhujian, monkeypatch):
+    buf = io.BytesIO()
+    with (
+        zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z,
+        z.open("xl/worksheets/sheet1.xml", "w") as member,
+    ):
+        zeros = bytes(8 * 1024 * 1024)
+        for _ in range(25):  # 200 MB of zeros
+            member.write(zeros)
+    assert len(buf.getvalue()) < 1024 * 1024  # under the 5 MB upload limit
+    monkeypatch.setattr(ledger_excel, "load_workbook", lambda *a, **k: pytest.fail("openpyxl opened a bomb"))
+
+    result = import_ledger(user=zhujian, upload=upload(buf.getvalue()))
+
+    assert len(result.errors) == 1 and "压缩炸弹" in result.errors[0].message
+    assert Project.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_p5_an_xml_entity_bomb_inside_the_workbook_is_refused(zhujian, two_pushed):
+    # openpyxl parses through defusedxml when it is installed (a pinned dependency): entities are refused.
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML
+    source = zipfile.ZipFile(io.BytesIO(edit(export_bytes(zhujian), rename_all)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = data.decode()
+                body = body.split("?>", 1)[1] if body.startswith("<?xml") else body
+                laughs = '<!DOCTYPE w [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                data = ('<?xml version="1.0" encoding="UTF-8"?>' + laughs + body).encode()
+            z.writestr(info, data)
+
+    result = import_ledger(user=zhujian, upload=upload(out.getvalue()))
+
+    assert len(result.errors) == 1 and "不安全" in result.errors[0].message
+    assert Project.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_p5_too_many_rows_are_refused_and_blank_rows_are_skipped(zhujian, two_pushed, settings):
+    def change(ws):
+        rename_all(ws)
+        ws.insert_rows(5)  # a blank row between the two projects
+
+    xlsx = edit(export_bytes(zhujian), change)
+    settings.LEDGER_IMPORT_MAX_ROWS = 1
+    too_many = import_ledger(user=zhujian, upload=upload(xlsx))
+    assert [e.message for e in too_many.errors] == ["数据超过1行的上限，请拆分为多个文件分批导入。"]
+
+    settings.LEDGER_IMPORT_MAX_ROWS = 2
+    result = import_ledger(user=zhujian, upload=upload(xlsx))
+    assert result.ok, result.errors
+    assert Project.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_p5_the_template_imports_to_nothing_with_a_clear_message(client, zhujian):
+    client.force_login(zhujian)
+    template = b"".join(client.get(reverse("projects:template")).streaming_content)
+    assert data_rows(template) == []
+
+    result = import_ledger(user=zhujian, upload=upload(template))
+    assert [e.message for e in result.errors] == ["文件中没有项目数据：请从第4行起每行填写一个项目。"]
+
+
+@pytest.mark.django_db
+def test_p5_a_row_filled_in_by_hand_with_names_and_labels_is_pushed(zhujian, client):
+    client.force_login(zhujian)
+    template = b"".join(client.get(reverse("projects:template")).streaming_content)
+
+    def fill(ws):
+        values = {
+            NAME: "李封街道雨污分流改造工程",
+            "D": "周主任",
+            UNIT_PHONE: 3912958100,  # a number, as Excel turns digits typed without a dash
+            "F": "焦作市中站区城市建设投资有限公司",
+            OWNER_USCC: make_uscc(1),
+            "H": "孙工",
+            OWNER_PHONE: 13903910001,
+            CONTRACTOR_NAME: "河南手填建设工程有限公司",
+            CONTRACTOR_USCC: make_uscc(77),
+            "L": "吴经理",
+            CONTRACTOR_PHONE: "138 0391 0002",
+            AMOUNT: 880.5,
+            "P": "李封",
+            "Q": "市政",
+            "R": "政府投资",
+            "S": "行业主管部门收到审批、资金落实、施工许可信息",
+            TRIGGER_DATE: "2026/10/27",
+            "U": "区住房城乡建设局",
+            "V": dt.datetime(2026, 10, 28),
+            "W": "2026年11月16日",
+        }
+        for letter, value in values.items():
+            ws[f"{letter}4"] = value
+
+    result = import_ledger(user=zhujian, upload=upload(edit(template, fill)))
+
+    assert [(e.column, e.message) for e in result.errors] == [
+        ("所属行业部门·联系方式（E列）", "联系电话格式不正确：请填写11位手机号或固定电话（如 0391-2958033）")
+    ]
+    fixed = edit(edit(template, fill), lambda ws: ws.__setitem__(f"{UNIT_PHONE}4", "0391-2958100"))
+    result = import_ledger(user=zhujian, upload=upload(fixed))
+    assert result.ok, result.errors
+    project = result.projects[0]
+    assert project.unit == zhujian.unit  # a clerk's blank unit column means their own unit
+    assert project.contract_total_wan == Decimal("880.50")
+    assert project.trigger_date == dt.date(2026, 10, 27) and project.planned_start_on == dt.date(2026, 11, 16)
+    assert project.owner_manager_phone == "13903910001" and project.contractor_manager_phone == "13803910002"
+    assert project.street.name == "李封街道办事处" and project.category == "municipal"
+    assert project.push_deadline == dt.date(2026, 11, 3) and not project.is_late  # P1: 5 working days
+
+
+@pytest.mark.django_db
+def test_p5_import_through_the_view_pushes_all_rows_and_redirects_to_the_ledger(client, zhujian, two_pushed):
+    client.force_login(zhujian)
+    xlsx = edit(b"".join(client.get(reverse("projects:export")).streaming_content), rename_all)
+
+    response = client.post(reverse("projects:import"), {"file": upload(xlsx)})
+
+    assert response.status_code == 302 and response["Location"] == reverse("projects:ledger")
+    assert Project.objects.filter(name__endswith="（二期）", status=ProjectStatus.PUSHED).count() == 2
+
+
+@pytest.mark.django_db
+def test_p5_import_through_the_view_shows_the_error_table_and_saves_nothing(client, zhujian, two_pushed):
+    client.force_login(zhujian)
+
+    def change(ws):
+        rename_all(ws)
+        ws[f"{REMARKS}5"] = "=A1"
+
+    xlsx = edit(export_bytes(zhujian), change)
+    response = client.post(reverse("projects:import"), {"file": upload(xlsx)})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "未导入：发现 1 处错误" in html and "含公式" in html and "备注（O列）" in html
+    assert Project.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_p5_a_leader_cannot_import(client, leader, zhujian, two_pushed):
+    client.force_login(leader)
+    response = client.post(reverse("projects:import"), {"file": upload(export_bytes(zhujian))})
+    assert response.status_code == 403
+    assert import_ledger(user=leader, upload=upload(b"x")).errors[0].message == "领导账号为只读，不能导入项目"
+    assert Project.objects.count() == 2
