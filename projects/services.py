@@ -230,7 +230,7 @@ def project_create(*, user: User, unit: Unit, data: ProjectData, push: bool) -> 
     _apply(project, data)
     _save(project, "project.created", user)
     if push:
-        project_push(user=user, project=project)
+        _mark_pushed(project, user=user, at=timezone.now())
     return project
 
 
@@ -243,22 +243,30 @@ def project_update(*, user: User, project: Project, data: ProjectData, push: boo
     _apply(project, data)
     _save(project, "project.updated", user)
     if push and not project.is_pushed:
-        project_push(user=user, project=project)
+        _mark_pushed(project, user=user, at=timezone.now())
     return project
 
 
 @transaction.atomic
 def project_push(*, user: User, project: Project, at: dt.datetime | None = None) -> Project:
-    """P1/P2/P6: push to HRSS now; a push after the stored deadline is marked late by working days.
-
-    A push on a rest day after the deadline counts from the next working day (HRSS receives it then).
-    """
+    """P1/P2/P6: push a registered project to HRSS (the detail page's button, the API's push action)."""
     _check_actor(user, project.unit)
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    # Lock only the project row: PostgreSQL refuses FOR UPDATE on the nullable side of the enterprise joins.
+    project = (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("unit", "street", "bidder_unit", "owner", "contractor")
+        .get(pk=project.pk)
+    )
     if not can_proceed(project.mark_pushed):
         raise ValidationError({"__all__": "该项目已推送，不能重复推送"})
     project_validate(unit=project.unit, data=ProjectData.from_project(project), push=True, instance=project)
-    at = at or timezone.now()
+    return _mark_pushed(project, user=user, at=at or timezone.now())
+
+
+def _mark_pushed(project: Project, *, user: User, at: dt.datetime) -> Project:
+    """The push itself, on a validated and locked project: a push after the stored deadline is late (P6),
+    counted in working days; one on a rest day after the deadline counts from the next working day
+    (HRSS receives it then)."""
     pushed_on = timezone.localdate(at)
     project.mark_pushed()
     project.pushed_at = at

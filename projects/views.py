@@ -2,6 +2,7 @@
 
 import tempfile
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -72,7 +73,11 @@ def ledger_import(request):
         if result.ok:
             messages.success(request, f"导入成功：共 {len(result.projects)} 个项目已推送至人社局。")
             return redirect("projects:ledger")
-    return render(request, "projects/import.html", {"form": form, "result": result})
+    limits = {
+        "max_rows": settings.LEDGER_IMPORT_MAX_ROWS,
+        "max_mb": settings.LEDGER_IMPORT_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "projects/import.html", {"form": form, "result": result, **limits})
 
 
 @login_required
