@@ -69,3 +69,32 @@ def create_project(*, user: User, street: Unit, push: bool = False, serial: int 
         street=street, bidder_unit=overrides.pop("bidder_unit", unit), serial=serial, **overrides
     )
     return project_create(user=user, unit=unit, data=data, push=push)
+
+
+def project_fields(units: dict, *, serial: int = 1, bidder: str = "区住房城乡建设局", **overrides) -> dict:
+    """What a clerk types into the form or a client posts to the API: a complete 附件1 record, as text and ids."""
+    values = {
+        "name": f"测试项目{serial}",
+        "street": units["李封街道办事处"].pk,
+        "category": "municipal",
+        "funding_type": "government",
+        "trigger_type": "industry_info",
+        "trigger_date": "2026-09-01",
+        "bidder_unit": units[bidder].pk,
+        "unit_leader_name": "周主任",
+        "unit_leader_phone": "0391-2958100",
+        "owner_name": "焦作市中站区城市建设投资有限公司",
+        "owner_uscc": make_uscc(1),
+        "owner_manager_name": "孙工",
+        "owner_manager_phone": "13903910001",
+        "contractor_name": f"河南测试建设工程有限公司{serial}",
+        "contractor_uscc": make_uscc(1000 + serial),
+        "contractor_manager_name": "吴经理",
+        "contractor_manager_phone": "13803910002",
+        "contract_total_wan": "1234.56",
+        "contract_signed_on": "2026-09-01",
+        "planned_start_on": "2026-10-15",
+        "remarks": "",
+    }
+    values.update(overrides)
+    return values

@@ -12,36 +12,23 @@ from django.urls import reverse
 from projects.models import Enterprise, Project, ProjectStatus
 from projects.services import project_push
 from tests.api.conftest import at
-from tests.factories import create_project, make_uscc
+from tests.factories import create_project, make_uscc, project_fields
 
 NOW = at(2026, 10, 20)  # after National Day 2026 and the 调休 Saturday 10-10
 
 
 def body(units, serial=1, **overrides) -> dict:
-    """A complete 附件1 record as a client sends it."""
-    values = {
-        "name": f"接口项目{serial}",
-        "street": units["李封街道办事处"].pk,
-        "category": "municipal",
-        "funding_type": "government",
-        "trigger_type": "industry_info",
-        "trigger_date": "2026-09-29",
-        "bidder_unit": units["区住房城乡建设局"].pk,
-        "unit_leader_name": "周主任",
-        "unit_leader_phone": "0391-2958100",
-        "owner_name": "焦作市中站区城市建设投资有限公司",
-        "owner_uscc": make_uscc(1),
-        "owner_manager_name": "孙工",
-        "owner_manager_phone": "13903910001",
-        "contractor_name": f"河南接口建设工程有限公司{serial}",
-        "contractor_uscc": make_uscc(2000 + serial),
-        "contractor_manager_name": "吴经理",
-        "contractor_manager_phone": "13803910002",
-        "contract_total_wan": "1234.56",
-        "contract_signed_on": "2026-09-29",
-        "planned_start_on": "2026-11-02",
-        "remarks": "",
-    }
+    """A complete 附件1 record as a client sends it (trigger Tue 2026-09-29, before National Day)."""
+    values = project_fields(
+        units,
+        serial=serial,
+        name=f"接口项目{serial}",
+        trigger_date="2026-09-29",
+        contractor_name=f"河南接口建设工程有限公司{serial}",
+        contractor_uscc=make_uscc(2000 + serial),
+        contract_signed_on="2026-09-29",
+        planned_start_on="2026-11-02",
+    )
     values.update(overrides)
     return values
 

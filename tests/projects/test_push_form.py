@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Enterprise, Project, ProjectStatus
-from tests.factories import make_uscc
+from tests.factories import make_uscc, project_fields
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -20,29 +20,7 @@ def at(y, m, d, hh=10, mm=0):
 
 def form_data(units, *, bidder="区住房城乡建设局", push=True, serial=1, **overrides) -> dict:
     """What a clerk types into the form: a complete, valid 附件1 record (trigger Tue 2026-09-01)."""
-    data = {
-        "name": f"测试项目{serial}",
-        "street": units["李封街道办事处"].pk,
-        "category": "municipal",
-        "funding_type": "government",
-        "trigger_type": "industry_info",
-        "trigger_date": "2026-09-01",
-        "bidder_unit": units[bidder].pk,
-        "unit_leader_name": "周主任",
-        "unit_leader_phone": "0391-2958100",
-        "owner_name": "焦作市中站区城市建设投资有限公司",
-        "owner_uscc": make_uscc(1),
-        "owner_manager_name": "孙工",
-        "owner_manager_phone": "13903910001",
-        "contractor_name": f"河南测试建设工程有限公司{serial}",
-        "contractor_uscc": make_uscc(1000 + serial),
-        "contractor_manager_name": "吴经理",
-        "contractor_manager_phone": "13803910002",
-        "contract_total_wan": "1234.56",
-        "contract_signed_on": "2026-09-01",
-        "planned_start_on": "2026-10-15",
-        "remarks": "",
-    }
+    data = project_fields(units, serial=serial, bidder=bidder)
     if push:
         data["push"] = "1"
     else:
