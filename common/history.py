@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from common.masking import mask_phone
+
 ACTION_LABELS = {
     "project.created": "登记项目",
     "project.updated": "修改项目",
@@ -29,8 +31,11 @@ def _display(field: models.Field, value, fk_names: dict) -> str:
     return str(value)
 
 
-def history_entries(instance, limit: int = 50) -> list[dict]:
-    """Newest first: each entry has when, who, action label and a list of (field label, old, new)."""
+def history_entries(instance, limit: int = 50, masked_fields=()) -> list[dict]:
+    """Newest first: each entry has when, who, action label and a list of (field label, old, new).
+
+    `masked_fields` holds personal data the viewer may not see whole (common.masking): shown masked.
+    """
     records = list(
         instance.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
     )
@@ -60,6 +65,8 @@ def history_entries(instance, limit: int = 50) -> list[dict]:
             old = getattr(older, attname, None) if older is not None else None
             if older is None and new in (None, "", False, 0):
                 continue
+            if attname in masked_fields:
+                old, new = mask_phone(old), mask_phone(new)
             if older is None or old != new:
                 changes.append(
                     (

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from common.history import history_entries
+from common.masking import sees_personal_data
 from projects import ledger_excel, services
 from projects.forms import LedgerFilterForm, LedgerImportForm, ProjectForm
 from projects.selectors import enterprise_visible_to, project_list_for_ledger, project_visible_to
@@ -111,12 +112,14 @@ def project_detail(request, pk):
         ),
         pk=pk,
     )
+    show_personal = sees_personal_data(request.user, project.unit_id)
     return render(
         request,
         "projects/detail.html",
         {
             "project": project,
-            "history": history_entries(project),
+            "history": history_entries(project, masked_fields=() if show_personal else services.PHONE_FIELDS),
+            "show_personal": show_personal,
             "can_edit": services.user_can_act_for_unit(request.user, project.unit),
             "today": timezone.localdate(),
         },

@@ -12,7 +12,7 @@ from django.urls import reverse
 from common.history import history_entries
 from common.models import Unit
 from projects.models import Enterprise, Project
-from tests.factories import make_uscc
+from tests.factories import create_project, make_uscc
 from tests.projects.test_push_form import form_data
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -190,3 +190,20 @@ def test_it_lists_no_change_when_nothing_changed(client, zhujian, units, time_ma
     assert history[0]["action"] == "修改项目"
     assert history[0]["changes"] == []
     assert Enterprise.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_contact_phones_on_the_project_page_and_its_history_are_masked_for_leaders(
+    client, zhujian, leader, units
+):
+    project = create_project(
+        user=zhujian, street=units["李封街道办事处"], contractor_manager_phone="13803910002"
+    )
+    client.force_login(leader)
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "138****0002" in page
+    assert "13803910002" not in page
+
+    client.force_login(zhujian)
+    own = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "13803910002" in own
