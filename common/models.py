@@ -1,6 +1,7 @@
 """Units (单位), users with their role, and the working-day calendar overrides."""
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -61,8 +62,17 @@ class Role(models.TextChoices):
     ADMIN = "admin", "管理员"
 
 
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `createsuperuser` makes the first production administrator: an admin needs no unit.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person who logs in. Belongs to one unit; the role decides what they may see and do."""
+
+    objects = UserManager()
 
     unit = models.ForeignKey(
         Unit, verbose_name="所属单位", on_delete=models.PROTECT, null=True, blank=True, related_name="users"

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from common.models import Unit, User
+from common.models import Role, Unit, User
 from common.validators import validate_phone, validate_uscc
 from common.workdays import add_working_days, next_working_day_on_or_after, working_days_between
 from projects.models import (
@@ -22,6 +22,8 @@ from projects.models import (
 
 # Fields a push needs beyond those every project has (P3: the 附件1 columns).
 PUSH_REQUIRED = {
+    "unit_leader_name": "所属行业部门负责人",
+    "unit_leader_phone": "所属行业部门联系方式",
     "owner_name": "建设单位名称",
     "owner_uscc": "建设单位统一社会信用代码",
     "owner_manager_name": "建设单位项目负责人",
@@ -95,7 +97,14 @@ def user_can_act_for_unit(user: User, unit: Unit) -> bool:
     return user.unit_id == unit.pk
 
 
-def project_validate(*, unit: Unit, data: ProjectData, push: bool, instance: Project | None = None) -> None:
+def user_may_postpone_deadlines(user: User | None) -> bool:
+    """HRSS keeps the ledger: only its dispatchers and admins may correct a trigger so a deadline moves later."""
+    return user is not None and (user.is_admin_role or user.role == Role.DISPATCHER)
+
+
+def project_validate(
+    *, unit: Unit, data: ProjectData, push: bool, instance: Project | None = None, actor: User | None = None
+) -> None:
     """Every rule a project must meet, raised together as {field: [中文消息]} so each shows at its field."""
     errors: dict[str, list[str]] = {}
 
@@ -103,6 +112,12 @@ def project_validate(*, unit: Unit, data: ProjectData, push: bool, instance: Pro
         errors.setdefault(field, []).append(message)
 
     today = timezone.localdate()
+    # P1/P2: only the units the policy binds push projects; HRSS receives them.
+    if not (unit.pushes_projects and unit.is_active):
+        add(
+            "unit",
+            f"{unit.name}不在须向人社局推送项目的单位之列（行业主管部门、街道办事处、经开区管委会、中晟集团）",
+        )
     if not (data.name or "").strip():
         add("name", "请填写项目名称")
     if data.street is not None and not data.street.is_street:
@@ -112,6 +127,8 @@ def project_validate(*, unit: Unit, data: ProjectData, push: bool, instance: Pro
         add("trigger_type", "街道办事处请选择“街道自主实施项目”或“辖区内企业施工项目”")
     if not street_unit and data.trigger_type in STREET_TRIGGERS:
         add("trigger_type", "只有街道办事处可以选择街道类推送依据")
+    if data.trigger_type == TriggerType.STREET_SELF and data.street is not None and data.street != unit:
+        add("street", "街道自主实施项目的所在街道应为本街道")
     if data.trigger_date and data.trigger_date > today:
         add("trigger_date", "依据发生日期不能晚于今天")
     if (
@@ -168,6 +185,30 @@ def project_validate(*, unit: Unit, data: ProjectData, push: bool, instance: Pro
     ):
         add("planned_start_on", "计划开工日期不能早于依据发生日期（立项日期）")
 
+    # P6: a clerk's correction may bring the deadline forward, never push it back (that would erase lateness).
+    if (
+        instance is not None
+        and not instance.is_pushed
+        and not user_may_postpone_deadlines(actor)
+        and data.trigger_date
+        and not {"trigger_type", "trigger_date", "planned_start_on"} & errors.keys()
+    ):
+        try:
+            new_deadline = project_push_deadline(
+                trigger_type=data.trigger_type,
+                trigger_date=data.trigger_date,
+                planned_start_on=data.planned_start_on,
+            )
+        except ValidationError:
+            new_deadline = None
+        if new_deadline and new_deadline > instance.push_deadline:
+            field = "planned_start_on" if data.trigger_type == TriggerType.STREET_SELF else "trigger_date"
+            add(
+                field,
+                f"修改后推送截止日期将从{instance.push_deadline:%Y年%m月%d日}推后到{new_deadline:%Y年%m月%d日}："
+                "截止日期只能提前不能推后，如确属填报错误，请联系区人社局更正",
+            )
+
     duplicates = Project.objects.filter(unit=unit, name=(data.name or "").strip())
     if instance is not None:
         duplicates = duplicates.exclude(pk=instance.pk)
@@ -212,7 +253,11 @@ def _save(project: Project, reason: str, user: User) -> Project:
             project.save()
     except IntegrityError as e:
         # The unique constraint behind project_validate's duplicate check, hit by a concurrent save.
-        raise ValidationError({"name": "本单位已登记同名项目，请勿重复推送"}) from e
+        if "project_unique_name_per_unit" in str(
+            e
+        ) or "projects_project.unit_id, projects_project.name" in str(e):
+            raise ValidationError({"name": "本单位已登记同名项目，请勿重复推送"}) from e
+        raise
     return project
 
 
@@ -239,7 +284,9 @@ def project_update(*, user: User, project: Project, data: ProjectData, push: boo
     """Correct a project. A pushed project keeps its trigger, deadline and lateness (they decide P6)."""
     _check_actor(user, project.unit)
     project = Project.objects.select_for_update().get(pk=project.pk)
-    project_validate(unit=project.unit, data=data, push=push or project.is_pushed, instance=project)
+    project_validate(
+        unit=project.unit, data=data, push=push or project.is_pushed, instance=project, actor=user
+    )
     _apply(project, data)
     _save(project, "project.updated", user)
     if push and not project.is_pushed:

@@ -84,6 +84,11 @@ def ledger_import(request):
 @login_required
 def project_create(request):
     _require_writer(request.user)
+    unit = request.user.unit
+    if not request.user.sees_all_units and not (unit and unit.pushes_projects):
+        raise PermissionDenied(
+            f"{unit.name if unit else '您的账号'}无需向人社局推送项目（P1：行业主管部门、街道办事处、经开区管委会、中晟集团推送）。"
+        )
     form = ProjectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         push = "push" in request.POST
@@ -92,7 +97,7 @@ def project_create(request):
                 user=request.user, unit=form.target_unit(), data=form.to_data(), push=push
             )
         except ValidationError as e:
-            form.add_error(None, e)
+            _add_service_errors(form, e)
         else:
             if push:
                 messages.success(request, _push_message(project))
@@ -144,7 +149,7 @@ def project_edit(request, pk):
                 user=request.user, project=project, data=form.to_data(), push=push
             )
         except ValidationError as e:
-            form.add_error(None, e)
+            _add_service_errors(form, e)
         else:
             messages.success(request, _push_message(project) if push else "已保存修改。")
             return redirect(project.get_absolute_url())
@@ -178,6 +183,12 @@ def enterprise_detail(request, pk):
         "projects/enterprise_detail.html",
         {"enterprise": enterprise, "projects": projects, "history": history_entries(enterprise)},
     )
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    """Show the service's errors at their fields; one about a field the form doesn't offer goes on top."""
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _push_message(project) -> str:

@@ -92,3 +92,14 @@ def test_it_logs_out_after_31_idle_minutes(client, zhujian, time_machine):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_createsuperuser_makes_an_admin_without_a_unit():
+    from django.core.management import call_command
+
+    from common.models import Role, User
+
+    call_command("createsuperuser", "--noinput", username="root", email="root@example.com")
+    user = User.objects.get(username="root")
+    assert (user.role, user.unit, user.is_superuser) == (Role.ADMIN, None, True)

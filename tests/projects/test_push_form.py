@@ -390,15 +390,42 @@ def test_p6_editing_a_pushed_project_cannot_change_its_trigger_date(clerk_client
 
 
 @pytest.mark.django_db
-def test_p6_editing_a_draft_moves_its_deadline_with_the_trigger_date(clerk_client, units):
+def test_p6_a_clerk_may_correct_a_draft_trigger_so_the_deadline_comes_earlier(clerk_client, units):
+    clerk_client.post(reverse("projects:create"), form_data(units, push=False, trigger_date="2026-09-03"))
+    project = Project.objects.get()
+    assert project.push_deadline == dt.date(2026, 9, 10)
+    clerk_client.post(
+        reverse("projects:edit", args=[project.pk]),
+        form_data(units, push=False, trigger_date="2026-09-01", contract_signed_on="2026-09-01"),
+    )
+    assert Project.objects.get(pk=project.pk).push_deadline == dt.date(2026, 9, 8)
+
+
+@pytest.mark.django_db
+def test_p6_a_clerk_cannot_move_a_draft_deadline_later_by_editing_the_trigger(clerk_client, units):
     clerk_client.post(reverse("projects:create"), form_data(units, push=False))
     project = Project.objects.get()
-    clerk_client.post(
+    response = clerk_client.post(
         reverse("projects:edit", args=[project.pk]),
         form_data(units, push=False, trigger_date="2026-09-03", contract_signed_on="2026-09-03"),
     )
+    errors = response.context["form"].errors["trigger_date"]
+    assert "截止日期只能提前不能推后" in errors[0]
     project = Project.objects.get(pk=project.pk)
-    assert project.push_deadline == dt.date(2026, 9, 10)
+    assert (project.trigger_date, project.push_deadline) == (dt.date(2026, 9, 1), dt.date(2026, 9, 8))
+
+
+@pytest.mark.django_db
+def test_p6_hrss_may_correct_a_trigger_so_the_deadline_moves_later(clerk_client, dispatcher, units):
+    clerk_client.post(reverse("projects:create"), form_data(units, push=False))
+    project = Project.objects.get()
+    clerk_client.force_login(dispatcher)
+    response = clerk_client.post(
+        reverse("projects:edit", args=[project.pk]),
+        form_data(units, push=False, trigger_date="2026-09-03", contract_signed_on="2026-09-03"),
+    )
+    assert response.status_code == 302
+    assert Project.objects.get(pk=project.pk).push_deadline == dt.date(2026, 9, 10)
 
 
 @pytest.mark.django_db
