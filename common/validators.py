@@ -1,6 +1,7 @@
 """Field validators shared by forms, the API and the Excel import, so each rule has one wording."""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from stdnum.cn import uscc as stdnum_uscc
@@ -12,7 +13,8 @@ LANDLINE_RE = re.compile(r"^(0\d{2,3}-?)?[2-9]\d{6,7}(-\d{1,6})?$")
 
 
 def normalize_uscc(value: str) -> str:
-    return stdnum_uscc.compact(value or "")
+    # NFKC folds full-width characters typed with the IME on (９１４１…) into ASCII before the checksum.
+    return stdnum_uscc.compact(unicodedata.normalize("NFKC", value or "")).upper()
 
 
 def validate_uscc(value: str) -> str:

@@ -6,16 +6,17 @@ from django.utils import timezone
 
 from common.models import Unit, UnitType
 from common.validators import validate_phone, validate_uscc
-from projects.models import Category, FundingType, ProjectStatus, Timeliness, TriggerType
-from projects.services import PUSH_REQUIRED, ProjectData
+from projects.models import Category, FundingType, Project, ProjectStatus, Timeliness, TriggerType
+from projects.services import PUSH_REQUIRED, ProjectData, allowed_trigger_types
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _uscc_field(label: str) -> forms.CharField:
+    # Longer than 18 on purpose: a code pasted from 信用中国 often carries spaces; validate_uscc strips them.
     return forms.CharField(
         label=label,
-        max_length=18,
+        max_length=30,
         required=False,
         help_text="18位，字母大写",
         widget=forms.TextInput(attrs={"autocomplete": "off", "style": "text-transform:uppercase"}),
@@ -24,6 +25,15 @@ def _uscc_field(label: str) -> forms.CharField:
 
 def _phone_field(label: str) -> forms.CharField:
     return forms.CharField(label=label, max_length=30, required=False, help_text="手机或固定电话")
+
+
+class WanAmountField(forms.DecimalField):
+    """合同总额 in 万元: accepts what clerks type — 1,234.50 / 1，234.5 / 1234.5万 / 1234.5万元."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", "").replace("，", "").removesuffix("万元").removesuffix("万")
+        return super().to_python(value)
 
 
 class ProjectForm(forms.Form):
@@ -61,7 +71,7 @@ class ProjectForm(forms.Form):
     contractor_uscc = _uscc_field("施工总承包单位统一社会信用代码")
     contractor_manager_name = forms.CharField(label="项目经理", max_length=50, required=False)
     contractor_manager_phone = _phone_field("施工单位联系方式")
-    contract_total_wan = forms.DecimalField(
+    contract_total_wan = WanAmountField(
         label="合同总额（万元）",
         max_digits=14,
         decimal_places=2,
@@ -84,18 +94,28 @@ class ProjectForm(forms.Form):
         if not user.sees_all_units:
             # A clerk always acts for their own unit: the field is not offered, so it cannot be forged.
             del self.fields["unit"]
-            if user.unit and user.unit.is_street:
+            if user.unit:
+                allowed = allowed_trigger_types(user.unit)
                 self.fields["trigger_type"].choices = [("", "请选择")] + [
-                    c for c in TriggerType.choices if c[0].startswith("street_")
+                    c for c in TriggerType.choices if c[0] in allowed
                 ]
-                self.fields["street"].initial = user.unit.pk
+                if len(allowed) == 1:
+                    self.fields["trigger_type"].initial = allowed[0]
                 self.fields["bidder_unit"].initial = user.unit.pk
-            elif user.unit:
-                self.fields["trigger_type"].choices = [("", "请选择")] + [
-                    c for c in TriggerType.choices if not c[0].startswith("street_")
-                ]
-                self.fields["bidder_unit"].initial = user.unit.pk
+                if user.unit.is_street:
+                    self.fields["street"].initial = user.unit.pk
         self.fields["trigger_date"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if user.unit and "unit_leader_name" not in self.initial:
+            # 所属行业部门负责人/联系方式 rarely change: offer the ones the unit gave on its latest project.
+            last = (
+                Project.objects.filter(unit=user.unit)
+                .exclude(unit_leader_name="")
+                .order_by("-created_at")
+                .values("unit_leader_name", "unit_leader_phone")
+                .first()
+            )
+            if last:
+                self.initial.update(last)
 
     def _clean_optional(self, field: str, validator):
         value = self.cleaned_data.get(field, "")

@@ -70,7 +70,7 @@ class TriggerType(models.TextChoices):
     STREET_ENTERPRISE = "street_enterprise", "辖区内企业施工项目（街道掌握）"
 
 
-STREET_TRIGGERS = {TriggerType.STREET_SELF, TriggerType.STREET_ENTERPRISE}
+STREET_TRIGGERS = (TriggerType.STREET_SELF, TriggerType.STREET_ENTERPRISE)
 PUSH_WORKING_DAYS = 5  # P1
 
 

@@ -88,6 +88,23 @@ def project_push_deadline(
     return add_working_days(trigger_date, PUSH_WORKING_DAYS)
 
 
+# P1 names who receives which trigger: 发改委 approvals and filings, 经开区 settlements, 中晟集团 bids; every
+# industry authority receives approval / funding / permit information; streets push their own (P2).
+# Keyed by the unit's 简称 from fixtures/units.json.
+_UNIT_TRIGGERS = {
+    "发改": (TriggerType.GOV_APPROVAL, TriggerType.ENTERPRISE_FILING, TriggerType.INDUSTRY_INFO),
+    "经开": (TriggerType.ZONE_SETTLED, TriggerType.INDUSTRY_INFO),
+    "中晟": (TriggerType.ZHONGSHENG_BID, TriggerType.INDUSTRY_INFO),
+}
+
+
+def allowed_trigger_types(unit: Unit) -> tuple[str, ...]:
+    """The push triggers (P1/P2) that apply to `unit`."""
+    if unit.is_street:
+        return STREET_TRIGGERS
+    return _UNIT_TRIGGERS.get(unit.short_name, (TriggerType.INDUSTRY_INFO,))
+
+
 def user_can_act_for_unit(user: User, unit: Unit) -> bool:
     """A clerk acts for their own unit only; HRSS (which keeps the ledger) and admins for any; leaders never."""
     if user.is_read_only:
@@ -122,11 +139,10 @@ def project_validate(
         add("name", "请填写项目名称")
     if data.street is not None and not data.street.is_street:
         add("street", "所在街道必须是中站区的街道办事处")
-    street_unit = unit.is_street
-    if street_unit and data.trigger_type not in STREET_TRIGGERS:
-        add("trigger_type", "街道办事处请选择“街道自主实施项目”或“辖区内企业施工项目”")
-    if not street_unit and data.trigger_type in STREET_TRIGGERS:
-        add("trigger_type", "只有街道办事处可以选择街道类推送依据")
+    allowed = allowed_trigger_types(unit)
+    if data.trigger_type and data.trigger_type not in allowed:
+        names = "、".join(f"“{TriggerType(t).label}”" for t in allowed)
+        add("trigger_type", f"{unit.name}的推送依据应为{names}")
     if data.trigger_type == TriggerType.STREET_SELF and data.street is not None and data.street != unit:
         add("street", "街道自主实施项目的所在街道应为本街道")
     if data.trigger_date and data.trigger_date > today:
@@ -148,12 +164,25 @@ def project_validate(
 
     for role in ("owner", "contractor"):
         uscc = getattr(data, f"{role}_uscc")
+        name = (getattr(data, f"{role}_name") or "").strip()
         if uscc:
             try:
                 setattr(data, f"{role}_uscc", validate_uscc(uscc))
             except ValidationError as e:
                 add(f"{role}_uscc", e.messages[0])
-        elif getattr(data, f"{role}_name") and not push:
+            else:
+                # P3: one record per 统一社会信用代码 — a different name would be silently dropped, so say so.
+                registered = (
+                    Enterprise.objects.filter(uscc=getattr(data, f"{role}_uscc"))
+                    .values_list("name", flat=True)
+                    .first()
+                )
+                if registered and name and registered != name:
+                    add(
+                        f"{role}_name",
+                        f"该信用代码已登记为“{registered}”，企业名称以登记为准；如企业已更名，请联系区人社局更正",
+                    )
+        elif name and not push:
             add(f"{role}_uscc", "填写企业名称时请同时填写统一社会信用代码")
     if data.owner_uscc and data.owner_uscc == data.contractor_uscc and "owner_uscc" not in errors:
         add("contractor_uscc", "施工总承包单位不能与建设单位为同一企业")

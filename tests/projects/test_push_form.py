@@ -287,7 +287,9 @@ def test_p1_a_non_street_unit_cannot_use_a_street_trigger_even_via_hrss(
     client.force_login(dispatcher)
     data = form_data(units, unit=units["区住房城乡建设局"].pk, trigger_type="street_self")
     response = client.post(reverse("projects:create"), data)
-    assert response.context["form"].errors["trigger_type"] == ["只有街道办事处可以选择街道类推送依据"]
+    assert response.context["form"].errors["trigger_type"] == [
+        "区住房城乡建设局的推送依据应为“行业主管部门收到审批、资金落实、施工许可信息”"
+    ]
     assert Project.objects.count() == 0
     assert Enterprise.objects.count() == 0
 
@@ -298,7 +300,9 @@ def test_p1_a_street_cannot_use_an_industry_trigger_via_hrss(client, dispatcher,
     client.force_login(dispatcher)
     data = form_data(units, unit=units["李封街道办事处"].pk, trigger_type="industry_info")
     response = client.post(reverse("projects:create"), data)
-    assert "街道办事处请选择" in response.context["form"].errors["trigger_type"][0]
+    assert response.context["form"].errors["trigger_type"] == [
+        "李封街道办事处的推送依据应为“街道自主实施项目（开工前推送）”、“辖区内企业施工项目（街道掌握）”"
+    ]
     assert Project.objects.count() == 0
 
 
@@ -334,15 +338,34 @@ def test_p3_push_button_on_an_incomplete_draft_refuses_and_sends_to_the_edit_pag
 def test_p3_two_projects_naming_the_same_uscc_share_one_enterprise(clerk_client, units):
     shared = make_uscc(4242)
     clerk_client.post(reverse("projects:create"), form_data(units, serial=1, contractor_uscc=shared))
-    # Typed in lower case with the name spelled differently: still the same enterprise.
+    # Typed in lower case, with a stray space: still the same enterprise.
     clerk_client.post(
         reverse("projects:create"),
-        form_data(units, serial=2, contractor_uscc=shared.lower(), contractor_name="另一个写法的公司名"),
+        form_data(
+            units,
+            serial=2,
+            contractor_uscc=f" {shared.lower()} ",
+            contractor_name="河南测试建设工程有限公司1",
+        ),
     )
     first, second = Project.objects.order_by("id")
     assert first.contractor_id == second.contractor_id
     assert first.owner_id == second.owner_id
     assert Enterprise.objects.count() == 2  # one owner, one contractor
+
+
+@pytest.mark.django_db
+def test_p3_a_known_uscc_under_another_name_is_refused_at_the_name_not_silently_dropped(clerk_client, units):
+    shared = make_uscc(4242)
+    clerk_client.post(reverse("projects:create"), form_data(units, serial=1, contractor_uscc=shared))
+    response = clerk_client.post(
+        reverse("projects:create"),
+        form_data(units, serial=2, contractor_uscc=shared, contractor_name="另一个写法的公司名"),
+    )
+    assert response.context["form"].errors["contractor_name"] == [
+        "该信用代码已登记为“河南测试建设工程有限公司1”，企业名称以登记为准；如企业已更名，请联系区人社局更正"
+    ]
+    assert Project.objects.count() == 1
     assert Enterprise.objects.get(uscc=shared).name == "河南测试建设工程有限公司1"
 
 
@@ -545,3 +568,32 @@ def test_p3_saving_a_draft_does_not_require_the_push_columns(clerk_client, units
     response = clerk_client.post(reverse("projects:create"), data)
     assert response.status_code == 302
     assert Project.objects.get().status == ProjectStatus.DRAFT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["1,234.56", "1，234.56", "1234.56万", "1234.56万元", " 1234.56 "])
+def test_p3_contract_total_accepts_what_clerks_type(clerk_client, units, typed):
+    response = clerk_client.post(reverse("projects:create"), form_data(units, contract_total_wan=typed))
+    assert response.status_code == 302
+    assert Project.objects.get().contract_total_wan == Decimal("1234.56")
+
+
+@pytest.mark.django_db
+def test_p3_a_full_width_uscc_typed_with_the_ime_on_is_accepted(clerk_client, units):
+    full_width = make_uscc(77).translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    response = clerk_client.post(reverse("projects:create"), form_data(units, contractor_uscc=full_width))
+    assert response.status_code == 302
+    assert Project.objects.get().contractor.uscc == make_uscc(77)
+
+
+@pytest.mark.django_db
+def test_p1_an_industry_authority_is_offered_only_its_own_trigger(clerk_client, units):
+    form = clerk_client.get(reverse("projects:create")).context["form"]
+    assert [c[0] for c in form.fields["trigger_type"].choices] == ["", "industry_info"]
+
+
+@pytest.mark.django_db
+def test_p3_the_form_offers_the_units_last_leader_and_phone(clerk_client, units):
+    clerk_client.post(reverse("projects:create"), form_data(units, unit_leader_name="钱科长"))
+    form = clerk_client.get(reverse("projects:create")).context["form"]
+    assert (form.initial["unit_leader_name"], form.initial["unit_leader_phone"]) == ("钱科长", "0391-2958100")
