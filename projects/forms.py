@@ -226,7 +226,11 @@ class LedgerFilterForm(forms.Form):
         return cd
 
     def filters(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if v} if self.is_valid() else {}
+        """The valid filters only: a bad one is reported at its field and dropped, the others still apply."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v}
 
 
 class LedgerImportForm(forms.Form):

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -45,6 +46,12 @@ def ledger(request):
 @login_required
 def ledger_export(request):
     form = LedgerFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        # Never hand out a file that silently ignores a filter the clerk believes is applied.
+        messages.error(
+            request, "筛选条件有误，未导出：" + "；".join(e for errs in form.errors.values() for e in errs)
+        )
+        return redirect(f"{reverse('projects:ledger')}?{request.GET.urlencode()}")
     projects = project_list_for_ledger(user=request.user, filters=form.filters())
     # Spooled to a temp file, not memory: the workbook streams rows from the database (memory flat in N).
     out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it

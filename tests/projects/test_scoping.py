@@ -234,3 +234,23 @@ def test_the_404_page_is_in_chinese(client, two_units, jiaotong, settings):
     body = as_user(client, jiaotong).get(reverse("projects:detail", args=[zj.pk])).content.decode()
     assert "住建局保密项目" not in body
     assert any(text in body for text in ("不存在", "找不到", "未找到"))
+
+
+@pytest.mark.django_db
+def test_p5_a_bad_filter_is_dropped_at_its_field_while_the_others_still_apply(client, zhujian, units):
+    create_project(user=zhujian, street=units["李封街道办事处"], serial=1, name="体育馆工程")
+    create_project(user=zhujian, street=units["李封街道办事处"], serial=2, name="道路工程")
+    client.force_login(zhujian)
+    response = client.get(
+        reverse("projects:ledger"), {"q": "体育", "date_from": "2026-08-01", "date_to": "2026-07-01"}
+    )
+    assert [p.name for p in response.context["page"].object_list] == ["体育馆工程"]
+    assert response.context["form"].errors["date_to"] == ["结束日期不能早于开始日期"]
+
+
+@pytest.mark.django_db
+def test_p5_export_with_a_bad_filter_is_refused_not_widened(client, zhujian, units):
+    client.force_login(zhujian)
+    response = client.get(reverse("projects:export"), {"date_from": "2026-10-01", "date_to": "2026-09-01"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("projects:ledger"))
