@@ -14,7 +14,7 @@ PORT ?= 8000
 
 run: setup demo
 	@echo "打开 http://$(HOST):$(PORT)/ 登录（演示账号见上）。按 Ctrl+C 停止。"
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 setup: system-deps $(VENV)/.installed migrate
 

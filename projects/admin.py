@@ -6,6 +6,13 @@ from projects.models import Enterprise, Project
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(SimpleHistoryAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        # The 统一社会信用代码 is the enterprise's identity (P3); a rename keeps it.
+        return ("uscc", "created_at", "updated_at") if obj else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     list_display = ("name", "uscc", "created_at")
     search_fields = ("name", "uscc")
     date_hierarchy = "created_at"
@@ -48,4 +55,13 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         # Projects are registered through the clerk's form or the import, which run the push rules.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Read-only here (no edit, no history revert): changes go through the project's edit page, where
+        # projects.services validates them and P6 facts can't be undone.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A deleted project would erase its unit's P6 record.
         return False

@@ -128,6 +128,9 @@ STORAGES = {
     },
 }
 
+# WhiteNoise serves static files straight from the app folders too, so `make run` works with DEBUG off
+# (a clerk sees the Chinese 404/500 pages, never Django's debug page) without collectstatic.
+WHITENOISE_USE_FINDERS = True
 # Only the hashed copies are served in production: halves collectstatic's work on every web start.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
