@@ -75,6 +75,12 @@ class ProjectData:
         return cls(**values)
 
 
+def project_missing_for_push(project: Project) -> list[str]:
+    """The 附件1 columns (P3) a draft still lacks before it can be pushed, as labels for the clerk."""
+    data = ProjectData.from_project(project)
+    return [label for field, label in PUSH_REQUIRED.items() if getattr(data, field) in (None, "")]
+
+
 def project_push_deadline(
     *, trigger_type: str, trigger_date: dt.date, planned_start_on: dt.date | None
 ) -> dt.date:
@@ -234,7 +240,7 @@ def project_validate(
             field = "planned_start_on" if data.trigger_type == TriggerType.STREET_SELF else "trigger_date"
             add(
                 field,
-                f"修改后推送截止日期将从{instance.push_deadline:%Y年%m月%d日}推后到{new_deadline:%Y年%m月%d日}："
+                f"修改后推送截止日期将从{instance.push_deadline:%Y-%m-%d}推后到{new_deadline:%Y-%m-%d}："
                 "截止日期只能提前不能推后，如确属填报错误，请联系区人社局更正",
             )
 
@@ -355,3 +361,59 @@ def _mark_pushed(project: Project, *, user: User, at: dt.datetime) -> Project:
     )
     # P4 (issue the 附件2 deposit notice through deposits.services) arrives with the deposits issue.
     return _save(project, "project.pushed", user)
+
+
+# P1: 5 working days never span more than about three weeks (Spring Festival plus weekends); 60 days back
+# from a changed date reaches every trigger whose deadline could count across it, with room to spare.
+DEADLINE_RECOMPUTE_LOOKBACK = dt.timedelta(days=60)
+
+
+@transaction.atomic
+def project_recompute_deadlines(*, changed_dates: list[dt.date], user: User | None = None) -> int:
+    """P1: the admin changed the working-day calendar (common.services → common.signals.calendar_changed):
+    unpushed projects whose 5 working days may count across a changed date get their stored deadline
+    recomputed. Returns how many deadlines moved.
+
+    Pushed projects keep theirs: whether they were late (P6) was judged when they were pushed, against the
+    calendar then in force, and a ledger entry doesn't change behind the unit's back. A street's own
+    project (P2) is due by its planned start, which no calendar moves.
+    """
+    from django.db.models import Q
+
+    from projects.models import ProjectStatus
+
+    # Merge the windows [d − lookback, d] of nearby dates, so a whole year of dates is one range.
+    windows: list[list[dt.date]] = []
+    for day in sorted(set(changed_dates)):
+        start = day - DEADLINE_RECOMPUTE_LOOKBACK
+        if windows and start <= windows[-1][1] + dt.timedelta(days=1):
+            windows[-1][1] = day
+        else:
+            windows.append([start, day])
+    if not windows:
+        return 0
+    in_windows = Q()
+    for start, end in windows:
+        in_windows |= Q(trigger_date__range=(start, end))
+    # Lock the rows so a push racing this change either comes first (and keeps its deadline) or waits.
+    candidates = (
+        Project.objects.select_for_update(of=("self",))
+        .filter(in_windows, status=ProjectStatus.DRAFT)
+        .exclude(trigger_type=TriggerType.STREET_SELF)
+        .order_by("pk")
+    )
+    moved = 0
+    for project in candidates:
+        deadline = project_push_deadline(
+            trigger_type=project.trigger_type,
+            trigger_date=project.trigger_date,
+            planned_start_on=project.planned_start_on,
+        )
+        if deadline == project.push_deadline:
+            continue
+        project.push_deadline = deadline
+        project._change_reason = "project.deadline_recomputed"
+        project._history_user = user
+        project.save(update_fields=["push_deadline", "updated_at"])
+        moved += 1
+    return moved

@@ -79,7 +79,15 @@ def ledger_import(request):
     if request.method == "POST" and form.is_valid():
         result = ledger_excel.import_ledger(user=request.user, upload=form.cleaned_data["file"])
         if result.ok:
-            messages.success(request, f"导入成功：共 {len(result.projects)} 个项目已推送至人社局。")
+            late = result.late_count
+            text = f"导入成功：共 {len(result.projects)} 个项目已推送至人社局。"
+            if late:
+                messages.warning(
+                    request,
+                    text + f"其中 {late} 个项目超过推送截止日期，已按逾期推送记入单位推送时效（P6）。",
+                )
+            else:
+                messages.success(request, text)
             return redirect("projects:ledger")
     limits = {
         "max_rows": settings.LEDGER_IMPORT_MAX_ROWS,
@@ -107,10 +115,11 @@ def project_create(request):
             _add_service_errors(form, e)
         else:
             if push:
-                messages.success(request, _push_message(project))
+                _report_push(request, project)
             else:
                 messages.info(
-                    request, f"已保存“{project.name}”，请在 {project.push_deadline:%Y年%m月%d日} 前推送。"
+                    request,
+                    f"已保存“{project.name}”，请最迟于 {_cn_date(project.push_deadline)}（含当日）推送。",
                 )
             return redirect(project.get_absolute_url())
     return render(request, "projects/form.html", {"form": form, "creating": True})
@@ -133,6 +142,7 @@ def project_detail(request, pk):
             "history": history_entries(project, masked_fields=() if show_personal else services.PHONE_FIELDS),
             "show_personal": show_personal,
             "can_edit": services.user_can_act_for_unit(request.user, project.unit),
+            "missing_for_push": [] if project.is_pushed else services.project_missing_for_push(project),
             "today": timezone.localdate(),
         },
     )
@@ -158,7 +168,10 @@ def project_edit(request, pk):
         except ValidationError as e:
             _add_service_errors(form, e)
         else:
-            messages.success(request, _push_message(project) if push else "已保存修改。")
+            if push:
+                _report_push(request, project)
+            else:
+                messages.success(request, "已保存修改。")
             return redirect(project.get_absolute_url())
     return render(request, "projects/form.html", {"form": form, "project": project, "creating": False})
 
@@ -173,7 +186,7 @@ def project_push(request, pk):
     except ValidationError as e:
         messages.error(request, "无法推送：" + "；".join(e.messages) + "。请先编辑补全。")
         return redirect("projects:edit", pk=project.pk)
-    messages.success(request, _push_message(project))
+    _report_push(request, project)
     return redirect(project.get_absolute_url())
 
 
@@ -198,7 +211,19 @@ def _add_service_errors(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages_)
 
 
+def _cn_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _report_push(request, project) -> None:
+    """A late push is recorded against the unit (P6): say so as a warning, not as a plain success."""
+    if project.is_late:
+        messages.warning(request, _push_message(project))
+    else:
+        messages.success(request, _push_message(project))
+
+
 def _push_message(project) -> str:
     if project.is_late:
-        return f"已推送至人社局。推送截止日期为 {project.push_deadline:%Y年%m月%d日}，本次逾期 {project.late_working_days} 个工作日，已记入单位推送时效（P6）。"
+        return f"已推送至人社局。推送截止日期为 {_cn_date(project.push_deadline)}，本次逾期 {project.late_working_days} 个工作日，已记入单位推送时效（P6）。"
     return "已按时推送至人社局。"

@@ -11,6 +11,12 @@
       form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
     });
   });
+  // Irreversible actions (a push is recorded against the unit, P6) ask once.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
   // USCC is upper-case letters and digits: normalise as the clerk types.
   document.querySelectorAll("input[name$=_uscc]").forEach(function (input) {
     input.addEventListener("blur", function () { input.value = input.value.replace(/\s+/g, "").toUpperCase(); });

@@ -69,7 +69,7 @@ def test_p1_saving_a_draft_stores_the_deadline_and_tells_the_clerk(clerk_client,
     assert project.status == ProjectStatus.DRAFT
     assert project.pushed_at is None
     assert project.push_deadline == dt.date(2026, 9, 8)
-    assert "请在 2026年09月08日 前推送" in response.content.decode()
+    assert "请最迟于 2026年9月8日（含当日）推送" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -597,3 +597,24 @@ def test_p3_the_form_offers_the_units_last_leader_and_phone(clerk_client, units)
     clerk_client.post(reverse("projects:create"), form_data(units, unit_leader_name="钱科长"))
     form = clerk_client.get(reverse("projects:create")).context["form"]
     assert (form.initial["unit_leader_name"], form.initial["unit_leader_phone"]) == ("钱科长", "0391-2958100")
+
+
+@pytest.mark.django_db
+def test_p6_a_late_push_is_reported_as_a_warning_not_a_success(client, zhujian, units, time_machine):
+    time_machine.move_to(at(2026, 9, 9), tick=False)  # deadline Tue 09-08 passed
+    client.force_login(zhujian)
+    response = client.post(reverse("projects:create"), form_data(units), follow=True)
+    [message] = list(response.context["messages"])
+    assert message.level_tag == "warning"
+    assert "逾期 1 个工作日" in message.message
+
+
+@pytest.mark.django_db
+def test_p3_an_incomplete_draft_offers_completion_not_a_push_button(clerk_client, units):
+    clerk_client.post(
+        reverse("projects:create"), form_data(units, push=False, contractor_name="", contractor_uscc="")
+    )
+    project = Project.objects.get()
+    page = clerk_client.get(reverse("projects:detail", args=[project.pk]))
+    assert page.context["missing_for_push"] == ["施工总承包单位名称", "施工总承包单位统一社会信用代码"]
+    assert reverse("projects:push", args=[project.pk]) not in page.content.decode()
