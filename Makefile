@@ -25,6 +25,8 @@ test-system-deps: system-deps
 	@scripts/install-system-deps.sh $(TEST_SYSTEM_PACKAGES)
 
 $(VENV)/bin/python:
+	@# Debian's own python3.11 needs python3.11-venv for `-m venv` (pyenv and python.org builds don't).
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || scripts/install-system-deps.sh python3.11-venv
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from common.models import Unit, User
@@ -24,9 +24,9 @@ def enterprise_visible_to(user: User) -> QuerySet[Enterprise]:
     qs = Enterprise.objects.all()
     if user.sees_all_units:
         return qs
-    return qs.filter(
-        Q(owned_projects__unit_id=user.unit_id) | Q(contracted_projects__unit_id=user.unit_id)
-    ).distinct()
+    # Two subqueries, not a join across both reverse relations: no N×M rows to de-duplicate.
+    own = Project.objects.filter(unit_id=user.unit_id)
+    return qs.filter(Q(pk__in=own.values("owner_id")) | Q(pk__in=own.values("contractor_id")))
 
 
 def project_filter_timeliness(
@@ -70,7 +70,13 @@ def project_list_for_ledger(*, user: User, filters: dict) -> QuerySet[Project]:
             | Q(owner__uscc=q.upper())
             | Q(contractor__uscc=q.upper())
         )
-    return qs.order_by(filters.get("ordering") or "-created_at", "-id")
+    return qs.order_by(_ordering(filters.get("ordering") or "-created_at"), "-id")
+
+
+def _ordering(key: str):
+    """Empty values (unpushed, no amount yet) sort last on every database, as a clerk reads a list."""
+    field = F(key.lstrip("-"))
+    return field.desc(nulls_last=True) if key.startswith("-") else field.asc(nulls_last=True)
 
 
 def project_todo_for_unit(*, unit_id: int, today: dt.date | None = None) -> QuerySet[Project]:

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from common.views import logout_view
 from supervision.views import home
 
 admin.site.site_header = "中站区根治欠薪协同办案系统 · 管理后台"
@@ -12,7 +13,7 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", logout_view, name="logout"),
     path("projects/", include("projects.urls")),
     path("supervision/", include("supervision.urls")),
     path("admin/", admin.site.urls),

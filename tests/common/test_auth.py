@@ -103,3 +103,13 @@ def test_createsuperuser_makes_an_admin_without_a_unit():
     call_command("createsuperuser", "--noinput", username="root", email="root@example.com")
     user = User.objects.get(username="root")
     assert (user.role, user.unit, user.is_superuser) == (Role.ADMIN, None, True)
+
+
+@pytest.mark.django_db
+def test_logout_is_a_post_that_says_so_and_a_bookmarked_get_does_not_log_out(client, zhujian):
+    client.force_login(zhujian)
+    assert client.get("/logout/").status_code == 302
+    assert client.get("/").status_code == 200  # still logged in
+    response = client.post("/logout/", follow=True)
+    assert "您已安全退出。" in response.content.decode()
+    assert client.get("/").status_code == 302

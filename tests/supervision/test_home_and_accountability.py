@@ -244,3 +244,15 @@ def test_p6_unit_rows_add_up_to_the_district_totals_even_for_a_deactivated_unit(
         totals["overdue_unpushed"],
         totals["pending"],
     ]
+
+
+@pytest.mark.django_db
+def test_p1_a_clerk_of_a_unit_that_pushes_nothing_is_not_asked_to_push(client, units):
+    from tests.factories import UserFactory
+
+    petition_clerk = UserFactory(username="xinfang_t", unit=units["区信访局"], role="petition_clerk")
+    client.force_login(petition_clerk)
+    page = client.get(reverse("home")).content.decode()
+    assert "本单位不承担项目推送" in page
+    assert "登记并推送项目" not in page
+    assert client.get(reverse("projects:create")).status_code == 403
