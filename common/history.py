@@ -9,6 +9,7 @@ ACTION_LABELS = {
     "project.updated": "修改项目",
     "project.pushed": "推送至人社局",
     "project.imported": "台账导入",
+    "project.deadline_recomputed": "工作日历调整，重新计算推送截止日期",
     "+": "新建",
     "~": "修改",
     "-": "删除",

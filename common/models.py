@@ -42,7 +42,10 @@ class Unit(models.Model):
         constraints = [
             # Exactly one lead unit: notices and dispatch all name it.
             models.UniqueConstraint(
-                fields=["unit_type"], condition=Q(unit_type="hrss"), name="unit_single_hrss"
+                fields=["unit_type"],
+                condition=Q(unit_type="hrss"),
+                name="unit_single_hrss",
+                violation_error_message="只能有一个人社局",
             ),
         ]
 
@@ -89,6 +92,7 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(role__in=["leader", "admin"]) | Q(unit__isnull=False),
                 name="user_unit_required_for_unit_roles",
+                violation_error_message="部门经办人、人社局调度员和信访局经办人须选择所属单位",
             ),
         ]
 
@@ -128,3 +132,41 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {'上班' if self.is_working_day else '放假'}"
+
+
+class CalendarYear(models.Model):
+    """The admin's confirmation that a year's holidays and 调休 days are entered in full (P1).
+
+    For a year chinesecalendar lacks, CalendarOverride rows alone don't prove the year is complete (one
+    New Year's Day entry says nothing about Spring Festival): the banner stays and undeclared dates fall
+    back to Monday–Friday with a warning until the admin confirms the year here (common.workdays).
+    """
+
+    year = models.PositiveSmallIntegerField(
+        "年度",
+        unique=True,
+        help_text="录入该年度国务院公布的全部放假和调休上班日期后再确认",
+    )
+    confirmed_by = models.ForeignKey(
+        User, verbose_name="确认人", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField("确认时间", auto_now_add=True)
+    note = models.CharField(
+        "说明", max_length=200, blank=True, help_text="如：依据国务院办公厅放假安排通知录入"
+    )
+    history = HistoricalRecords(verbose_name="年度确认变更记录")
+
+    class Meta:
+        verbose_name = "节假日安排年度确认"
+        verbose_name_plural = "节假日安排年度确认"
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=2004, year__lte=2100),
+                name="calendaryear_year_range",
+                violation_error_message="年度应在2004年至2100年之间",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年节假日安排（已录入完整）"

@@ -1,8 +1,11 @@
 """The working-day calendar (P1): Chinese statutory holidays and 调休 make-up workdays.
 
 Built on chinesecalendar; the admin-editable CalendarOverride table wins over it. chinesecalendar 1.11.0
-knows 2004–2026 only: for a year it lacks and the table doesn't cover, weekdays are working days, a
-warning is logged, and admins see a banner until the year is entered (common.context_processors).
+knows 2004–2026 only: for a year it lacks, a date the table doesn't cover is a working day Monday to
+Friday. Until the admin confirms the year complete (CalendarYear) that fallback logs a warning and
+admins see a banner on every page (common.context_processors) — overrides alone don't silence it, since
+one New Year's Day entry says nothing about Spring Festival. Calendar changes go through
+common.services, which has stored deadlines recomputed.
 
 Conventions used everywhere:
 - add_working_days(d, n): the n-th working day after d (d itself never counts).
@@ -33,28 +36,53 @@ def package_knows_year(year: int) -> bool:
 
 @cache
 def _warn_missing_year(year: int) -> None:
-    logger.warning("%s年节假日安排未录入：按周一至周五为工作日计算，请管理员在“工作日历调整”中录入。", year)
-
-
-def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
-    from common.models import CalendarOverride
-
-    return dict(
-        CalendarOverride.objects.filter(date__range=(start, end)).values_list("date", "is_working_day")
+    logger.warning(
+        "%s年节假日安排未录入：按周一至周五为工作日计算。请管理员在“工作日历调整”中录入放假和调休安排，"
+        "录入后在“节假日安排年度确认”中确认该年度。",
+        year,
     )
 
 
-def _is_working_day(day: dt.date, overrides: dict[dt.date, bool]) -> bool:
-    if day in overrides:
-        return overrides[day]
+class _Calendar:
+    """What the database says about a span of days: overrides, and which years lacking in the package the
+    admin has confirmed complete. Loaded once per computation (two queries at most, one inside 2004–2026)."""
+
+    def __init__(self) -> None:
+        self.overrides: dict[dt.date, bool] = {}
+        self.confirmed_years: set[int] = set()
+
+    def load(self, start: dt.date, end: dt.date) -> "_Calendar":
+        from common.models import CalendarOverride, CalendarYear
+
+        self.overrides |= dict(
+            CalendarOverride.objects.filter(date__range=(start, end)).values_list("date", "is_working_day")
+        )
+        lacking = [y for y in range(start.year, end.year + 1) if not package_knows_year(y)]
+        if lacking:
+            self.confirmed_years |= set(
+                CalendarYear.objects.filter(year__in=lacking).values_list("year", flat=True)
+            )
+        return self
+
+
+def _load_calendar(start: dt.date, end: dt.date) -> _Calendar:
+    return _Calendar().load(start, end)
+
+
+def _is_working_day(day: dt.date, calendar: _Calendar) -> bool:
+    if day in calendar.overrides:
+        return calendar.overrides[day]
     if package_knows_year(day.year):
         return chinese_calendar.is_workday(day)
-    _warn_missing_year(day.year)
+    # A confirmed year's undeclared days are ordinary weekdays and weekends; an unconfirmed year's may be
+    # holidays nobody has entered yet: same rule, but say so.
+    if day.year not in calendar.confirmed_years:
+        _warn_missing_year(day.year)
     return day.weekday() < 5
 
 
 def is_working_day(day: dt.date) -> bool:
-    return _is_working_day(day, _overrides(day, day))
+    return _is_working_day(day, _load_calendar(day, day))
 
 
 def add_working_days(start: dt.date, n: int) -> dt.date:
@@ -62,14 +90,14 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
     if n < 0:
         raise ValueError("n must be >= 0")
     window_end = start + dt.timedelta(days=2 * n + _SLACK_DAYS)
-    overrides = _overrides(start, window_end)
+    calendar = _load_calendar(start, window_end)
     day, counted = start, 0
     while counted < n:
         day += dt.timedelta(days=1)
         if day > window_end:
             window_end = day + dt.timedelta(days=_SLACK_DAYS)
-            overrides |= _overrides(day, window_end)
-        if _is_working_day(day, overrides):
+            calendar.load(day, window_end)
+        if _is_working_day(day, calendar):
             counted += 1
     return day
 
@@ -78,27 +106,26 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
     """Working days in (a, b]: 0 when equal, negative when b is before a."""
     if b < a:
         return -working_days_between(b, a)
-    overrides = _overrides(a, b)
-    return sum(1 for i in range(1, (b - a).days + 1) if _is_working_day(a + dt.timedelta(days=i), overrides))
+    calendar = _load_calendar(a, b)
+    return sum(1 for i in range(1, (b - a).days + 1) if _is_working_day(a + dt.timedelta(days=i), calendar))
 
 
 def next_working_day_on_or_after(day: dt.date) -> dt.date:
-    overrides = _overrides(day, day + dt.timedelta(days=_SLACK_DAYS))
-    while not _is_working_day(day, overrides):
+    calendar = _load_calendar(day, day + dt.timedelta(days=_SLACK_DAYS))
+    while not _is_working_day(day, calendar):
         day += dt.timedelta(days=1)
     return day
 
 
 def years_missing_calendar(years: list[int]) -> list[int]:
-    """Years the package lacks and the override table has no entry for (admin banner)."""
-    from common.models import CalendarOverride
+    """Years the package lacks and the admin hasn't confirmed complete (the admin banner).
+
+    Overrides alone don't count: a year with one 2027-01-01 entry still has Spring Festival to enter.
+    """
+    from common.models import CalendarYear
 
     lacking = [y for y in years if not package_knows_year(y)]
     if not lacking:
         return []
-    entered = set(
-        CalendarOverride.objects.filter(date__year__in=lacking)
-        .values_list("date__year", flat=True)
-        .distinct()
-    )
-    return [y for y in lacking if y not in entered]
+    confirmed = set(CalendarYear.objects.filter(year__in=lacking).values_list("year", flat=True))
+    return [y for y in lacking if y not in confirmed]

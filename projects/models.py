@@ -26,7 +26,11 @@ class Enterprise(models.Model):
         verbose_name_plural = "企业"
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(uscc__regex=r"^[0-9A-Z]{18}$"), name="enterprise_uscc_format"),
+            models.CheckConstraint(
+                condition=Q(uscc__regex=r"^[0-9A-Z]{18}$"),
+                name="enterprise_uscc_format",
+                violation_error_message="统一社会信用代码应为18位数字或大写字母",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,6 +185,7 @@ class Project(models.Model):
             models.CheckConstraint(
                 condition=Q(contract_total_wan__isnull=True) | Q(contract_total_wan__gt=Decimal("0")),
                 name="project_contract_total_positive",
+                violation_error_message="合同总额必须大于0",
             ),
             # A pushed project carries every 附件1 column and its push facts.
             models.CheckConstraint(
@@ -194,10 +199,12 @@ class Project(models.Model):
                     planned_start_on__isnull=False,
                 ),
                 name="project_pushed_is_complete",
+                violation_error_message="已推送的项目须填写完整的附件1信息",
             ),
             models.CheckConstraint(
                 condition=Q(is_late=False, late_working_days=0) | Q(is_late=True),
                 name="project_late_days_only_when_late",
+                violation_error_message="只有逾期推送的项目才有逾期工作日数",
             ),
         ]
 
@@ -206,6 +213,13 @@ class Project(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:detail", args=[self.pk])
+
+    def refresh_from_db(self, *args, **kwargs):
+        # FSMField(protected=True) refuses the assignment refresh_from_db makes; let the reload through.
+        fields = kwargs.get("fields") or (args[1] if len(args) > 1 else None)
+        if fields is None or "status" in fields:
+            self.__dict__.pop("status", None)
+        super().refresh_from_db(*args, **kwargs)
 
     @transition(field=status, source=ProjectStatus.DRAFT, target=ProjectStatus.PUSHED)
     def mark_pushed(self):

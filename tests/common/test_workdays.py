@@ -236,11 +236,16 @@ def test_p1_banner_is_not_shown_to_a_clerk(client, zhujian, time_machine):
 
 
 @pytest.mark.django_db
-def test_p1_banner_disappears_once_a_2027_override_is_entered(client, admin_user, time_machine):
+def test_p1_banner_disappears_once_2027_is_entered_and_confirmed(client, admin_user, time_machine):
+    from common.models import CalendarYear
+
     time_machine.move_to(dt.datetime(2026, 11, 15, 9, 0, tzinfo=SHANGHAI))
     client.force_login(admin_user)
     assert BANNER in client.get(reverse("home")).content.decode()
     CalendarOverride.objects.create(date=D(2027, 2, 6), is_working_day=True, note="2027年春节调休上班")
+    # One override doesn't make a year complete (tests/common/test_calendar_years.py); the confirmation does.
+    assert BANNER in client.get(reverse("home")).content.decode()
+    CalendarYear.objects.create(year=2027, confirmed_by=admin_user)
     assert "节假日安排未录入" not in client.get(reverse("home")).content.decode()
 
 

@@ -76,3 +76,15 @@ def test_p1_trigger_date_in_the_future_is_refused_and_nothing_saved(zhujian, uni
         )
     assert e.value.message_dict["trigger_date"] == ["依据发生日期不能晚于今天"]
     assert Project.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_project_reloads_its_protected_status_from_the_database(zhujian, units):
+    with time_machine.travel(at(2026, 10, 20)):
+        project = create_project(
+            user=zhujian, street=units["李封街道办事处"], trigger_date=dt.date(2026, 9, 29)
+        )
+        stale = type(project).objects.get(pk=project.pk)
+        project_push(user=zhujian, project=project)
+    stale.refresh_from_db()
+    assert stale.status == ProjectStatus.PUSHED
