@@ -128,6 +128,9 @@ STORAGES = {
     },
 }
 
+# `seed_demo` creates users with a published password: docker-compose (production) turns it off.
+DEMO_DATA_ALLOWED = env_bool("DJANGO_ALLOW_DEMO_DATA", True)
+
 # WhiteNoise serves static files straight from the app folders too, so `make run` works with DEBUG off
 # (a clerk sees the Chinese 404/500 pages, never Django's debug page) without collectstatic.
 WHITENOISE_USE_FINDERS = True

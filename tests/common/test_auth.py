@@ -113,3 +113,15 @@ def test_logout_is_a_post_that_says_so_and_a_bookmarked_get_does_not_log_out(cli
     response = client.post("/logout/", follow=True)
     assert "您已安全退出。" in response.content.decode()
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_demo_data_with_its_published_password_is_refused_in_production(settings):
+    from django.core.management import CommandError, call_command
+
+    from common.models import User
+
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="不能载入演示数据"):
+        call_command("seed_demo")
+    assert not User.objects.filter(username="zhujian").exists()

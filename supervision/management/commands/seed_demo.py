@@ -1,7 +1,8 @@
 """Idempotent demo data: units come from fixtures; this adds demo users and each capability's demo records."""
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from common import demo as common_demo
@@ -13,6 +14,11 @@ class Command(BaseCommand):
     help = "载入演示数据（可重复执行）：单位、演示用户、演示项目"
 
     def handle(self, *args, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "生产环境（DJANGO_ALLOW_DEMO_DATA=0）不能载入演示数据：演示账号的密码是公开的。"
+                "请用 createsuperuser 创建管理员，再在管理后台建立各单位用户。"
+            )
         # Units come from fixtures/units.json once; later edits in the admin are never overwritten.
         if not Unit.objects.exists():
             call_command("loaddata", "units", verbosity=0)
