@@ -1,7 +1,7 @@
 """Idempotent demo data: units come from fixtures; this adds demo users and each capability's demo records."""
 
-from django.core.management import call_command
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
