@@ -60,7 +60,7 @@ def build(db_path: str, total: int) -> None:
     call_command("loaddata", "units", verbosity=0)
     hrss = Unit.objects.get(unit_type=UnitType.HRSS)
     User.objects.create_user("bench_dispatcher", password="x", unit=hrss, role=Role.DISPATCHER)
-    units = list(Unit.objects.exclude(unit_type=UnitType.HRSS))
+    units = list(Unit.objects.filter(pushes_projects=True))  # the units P1/P2 bind
     streets = [u for u in units if u.unit_type == UnitType.STREET]
     creator = User.objects.get(username="bench_dispatcher")
 

@@ -8,9 +8,10 @@ feeds the drop-down lists of sheet 1.
 Export streams: openpyxl write_only writes each row to a temporary file as it goes (inline strings, no
 shared-string table) and the queryset is read with .iterator(chunk_size=…), so memory stays flat in N.
 
-Import is strict and all-or-nothing (P5): size, zip-bomb and format checks before openpyxl parses anything
-(defusedxml guards the XML itself), exact headers, no formulas, every row validated by the same service
-rules as the web form before a single row is saved, then every row pushed in one transaction.
+Import is strict and all-or-nothing (P5): size, zip-bomb, part-list and per-part size checks before
+openpyxl parses anything (defusedxml guards the XML itself), exact headers, no formulas, every row validated
+by the same service rules as the web form before a single row is saved, then every row pushed in one
+transaction.
 """
 
 import dataclasses
@@ -31,6 +32,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from common.masking import mask_phone, sees_personal_data
 from common.models import Unit, UnitType
@@ -53,12 +55,51 @@ HEADER_ROWS = (2, 3)
 FIRST_DATA_ROW = 4
 EXPORT_CHUNK_SIZE = 500
 
-# Zip-bomb guard, checked on the archive's central directory before openpyxl opens it. zipfile never
-# inflates a member beyond its declared size (a lying header fails the CRC), so the declared sizes are a
-# real bound. A 5000-row ledger inflates to roughly 10–15 MB; XML compresses 5–30×.
-MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 100
+# Zip-bomb and memory guard, checked on the archive's central directory before openpyxl opens it. zipfile
+# never inflates a member beyond its declared size (a lying header fails the CRC), so the declared sizes are
+# a real bound. openpyxl streams the worksheet in read_only mode but builds a whole tree for styles.xml and
+# keeps every shared string in a list: a 3.9 MB upload carrying a 43 MB styles.xml once cost ~670 MB of RSS.
+# So only the parts a ledger workbook has are accepted (_ALLOWED_PARTS), each capped, and the total too.
+# Measured on a 2,000-row export (settings.LEDGER_IMPORT_MAX_ROWS) with every text unique and a remark on
+# every row, re-saved both ways a clerk's file arrives: with inline strings (openpyxl, our export) sheet1.xml
+# is 3.7 MB and the archive 3.7 MB uncompressed; with a shared-string table as Excel/WPS write it
+# (<phoneticPr> on every entry) sheet1.xml is 1.9 MB, sharedStrings.xml 2.1 MB, the archive 4.0 MB.
+# styles.xml 5 KB, theme1.xml 10 KB, every other part under 10 KB. Both imported (2,000 projects pushed).
+# Caps, at least 2× those:
+MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024  # the whole archive: the only cap on the streamed worksheets
+MAX_SHARED_STRINGS_BYTES = 5 * 1024 * 1024  # ≈ 30 MB of Python heap when openpyxl reads it (measured)
+MAX_PART_BYTES = 2 * 1024 * 1024  # any other part; a 1.9 MB styles.xml costs ≈ 35 MB RSS (measured)
 MAX_ZIP_MEMBERS = 200
+_WORKSHEET_PART = re.compile(r"xl/worksheets/sheet\d+\.xml")
+_SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+# What Excel, WPS and openpyxl write for a plain workbook. openpyxl's read_only load never opens comments,
+# tables, printer settings or custom XML, but they are common in a clerk's file, so they are let through.
+_ALLOWED_PARTS = re.compile(
+    r"""\[Content_Types\]\.xml
+    | _rels/\.rels
+    | docProps/(?:app|core|custom)\.xml
+    | docProps/thumbnail\.(?:jpeg|jpg|png|emf|wmf)
+    | customXml/(?:_rels/)?item(?:Props)?\d+\.xml(?:\.rels)?
+    | xl/workbook\.xml | xl/_rels/workbook\.xml\.rels
+    | xl/styles\.xml | xl/sharedStrings\.xml | xl/calcChain\.xml | xl/metadata\.xml
+    | xl/theme/theme\d+\.xml
+    | xl/worksheets/sheet\d+\.xml | xl/worksheets/_rels/sheet\d+\.xml\.rels
+    | xl/printerSettings/printerSettings\d+\.bin
+    | xl/comments\d+\.xml | xl/drawings/vmlDrawing\d+\.vml              # comments as Excel writes them
+    | xl/comments/comment\d+\.xml | xl/drawings/commentsDrawing\d+\.vml  # … and openpyxl
+    | xl/threadedComments/threadedComment\d+\.xml | xl/persons/person\.xml
+    | xl/tables/table\d+\.xml
+    """,
+    re.VERBOSE,
+)
+# How a refused part is named to a clerk (first match wins).
+_FOREIGN_PARTS = (
+    (re.compile(r"xl/vbaProject", re.IGNORECASE), "宏（VBA 代码）"),
+    (re.compile(r"xl/(?:embeddings|activeX|ctrlProps)/", re.IGNORECASE), "嵌入的对象或控件"),
+    (re.compile(r"xl/(?:media|drawings|charts|chartsheets|diagrams)/", re.IGNORECASE), "图片、图表或图形"),
+    (re.compile(r"xl/externalLinks/", re.IGNORECASE), "指向其他文件的外部链接"),
+    (re.compile(r"xl/pivot", re.IGNORECASE), "数据透视表"),
+)
 MAX_ERRORS_SHOWN = 500
 
 # Excel evaluates a cell typed as = + - @ (and tab/CR lead-ins are used to smuggle them): such strings are
@@ -330,8 +371,15 @@ def _write_options_sheet(wb, ws_main, lists: dict[str, list[str]]) -> None:
         letter = get_column_letter(i + 1)
         source = f"'{OPTIONS_SHEET_TITLE}'!${letter}$2:${letter}${len(lists[field]) + 1}"
         # A warning, not a stop: pasted rows stay possible; the importer is the strict check.
-        dv = DataValidation(type="list", formula1=source, allow_blank=True, errorStyle="warning")
-        dv.error = "不在可选值中，导入时将报错"
+        dv = DataValidation(
+            type="list",
+            formula1=source,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle="不在可选值中",
+            error="不在可选值中，导入时会被拒绝。请从下拉框选择，或照“可选值”表填写名称。",
+        )
         target = _letter(COLUMN_BY_FIELD[field])
         dv.add(f"{target}{FIRST_DATA_ROW}:{target}1048576")
         ws_main.data_validations.append(dv)
@@ -351,7 +399,15 @@ def export_ledger(projects, out, *, viewer) -> None:
     ws.row_dimensions[1].height = 32
     ws.row_dimensions[3].height = 30
     ws.freeze_panes = f"C{FIRST_DATA_ROW}"
-    ws.print_title_rows = "2:3"
+    # Printing: A4 landscape, all 28 columns on one page wide, as many pages tall as needed, the title and
+    # the two header rows repeated on every page. fitToPage lives in sheetPr, which write_only writes with
+    # the sheet's head (so here, before the first row); pageSetup and the Print_Titles name come at save.
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"1:{HEADER_ROWS[-1]}"
     for ref in _merges():
         ws.merged_cells.add(ref)  # write_only writes merged ranges with the sheet's tail
     _write_options_sheet(wb, ws, _option_lists(viewer))
@@ -385,6 +441,11 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def late_count(self) -> int:
+        """How many of the imported projects were pushed after their deadline (P6: is_late)."""
+        return sum(1 for p in self.projects if p.is_late)
+
 
 class _Refused(Exception):
     """A file-level problem: the whole file is refused with one message."""
@@ -401,6 +462,8 @@ NOT_XLSX = (
 
 UNSAFE_XML = "文件含有不安全的内容（XML 实体声明），已拒绝处理。请用模板重新填写后上传。"
 
+TO_TEMPLATE = "请把数据复制并“选择性粘贴—数值”到“下载导入模板”得到的模板中，保存为 .xlsx 后重新上传。"
+
 
 def _upload_size(upload) -> int:
     size = getattr(upload, "size", None)
@@ -412,7 +475,8 @@ def _upload_size(upload) -> int:
 
 
 def _check_archive(upload) -> None:
-    """Refuse junk and zip bombs from the central directory alone, before anything is inflated."""
+    """Refuse junk, zip bombs and oversized or foreign parts from the central directory alone, before
+    anything is inflated (openpyxl's load_workbook is only called once this passed)."""
     upload.seek(0)
     if not zipfile.is_zipfile(upload):
         raise _Refused(NOT_XLSX)
@@ -422,14 +486,38 @@ def _check_archive(upload) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise _Refused(NOT_XLSX) from None
-    if len(members) > MAX_ZIP_MEMBERS:
+    names = {m.filename for m in members}
+    if len(members) > MAX_ZIP_MEMBERS or not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
         raise _Refused(NOT_XLSX)
-    bomb = "文件解压后的大小异常（疑似“压缩炸弹”），已拒绝处理。请上传用模板正常填写的台账文件。"
-    if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
-        raise _Refused(bomb)
     for m in members:
-        if m.file_size > 1024 * 1024 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1):
-            raise _Refused(bomb)
+        if not _ALLOWED_PARTS.fullmatch(m.filename):
+            what = next((label for pattern, label in _FOREIGN_PARTS if pattern.match(m.filename)), None)
+            raise _Refused(
+                f"文件中含有{what or '台账以外的内容'}（{m.filename}），导入文件只能包含台账数据，已拒绝处理。"
+                + TO_TEMPLATE
+            )
+    if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
+        raise _Refused(
+            f"文件解压后超过 {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB（疑似“压缩炸弹”），已拒绝处理。"
+            "请上传用模板正常填写的台账文件；数据较多时请拆分为多个文件分批导入。"
+        )
+    for m in members:
+        if _WORKSHEET_PART.fullmatch(m.filename):
+            continue  # streamed row by row; the total above bounds it
+        if m.filename == _SHARED_STRINGS_PART:
+            if m.file_size > MAX_SHARED_STRINGS_BYTES:
+                raise _Refused(
+                    f"文件中的文字内容解压后为 {m.file_size / 1024 / 1024:.1f} MB，超过 "
+                    f"{MAX_SHARED_STRINGS_BYTES // 1024 // 1024} MB 的上限，已拒绝处理。"
+                    "请拆分为多个文件分批导入。"
+                )
+        elif m.file_size > MAX_PART_BYTES:
+            what = "单元格样式" if m.filename == "xl/styles.xml" else "附属内容"
+            raise _Refused(
+                f"文件中的{what}（{m.filename}）解压后为 {m.file_size / 1024 / 1024:.1f} MB，超过 "
+                f"{MAX_PART_BYTES // 1024 // 1024} MB 的上限（正常台账不到 0.1 MB），已拒绝处理。"
+                + TO_TEMPLATE
+            )
     upload.seek(0)
 
 

@@ -5,6 +5,7 @@ Also the personal-data rule for exports (phones masked outside the project's uni
 
 import datetime as dt
 import io
+import tracemalloc
 import zipfile
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl.comments import Comment
 
 from common.masking import mask_id_number, mask_name, mask_phone
 from projects import ledger_excel
@@ -69,6 +71,34 @@ def upload(content: bytes, name="台账.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=XLSX)
 
 
+def repack(xlsx: bytes, parts: dict) -> bytes:
+    """The workbook's zip with parts replaced or added; a part is bytes, or a function yielding chunks
+    (streamed into the archive, so a 200 MB bomb never sits in the test's memory)."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    names = source.namelist()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name in [*names, *(n for n in parts if n not in names)]:
+            part = parts.get(name) or source.read(name)
+            with z.open(name, "w") as member:
+                for chunk in [part] if isinstance(part, bytes) else part():
+                    member.write(chunk)
+    return out.getvalue()
+
+
+def refused_before_openpyxl(monkeypatch, user, content: bytes) -> tuple[list[str], int]:
+    """Import `content` with openpyxl's load_workbook booby-trapped: the messages, and the Python heap's
+    peak during the import (in bytes)."""
+    monkeypatch.setattr(ledger_excel, "load_workbook", lambda *a, **k: pytest.fail("openpyxl opened it"))
+    tracemalloc.start()
+    try:
+        result = import_ledger(user=user, upload=upload(content))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return [e.message for e in result.errors], peak
+
+
 @pytest.fixture
 def two_pushed(zhujian, units):
     street = units["李封街道办事处"]
@@ -118,6 +148,37 @@ def test_p5_export_writes_money_as_exact_numbers_and_dates_as_dates(zhujian, two
     trigger = ws[f"{TRIGGER_DATE}5"]
     assert trigger.is_date and trigger.value.date() == dt.date(2026, 9, 1)
     assert ws["Z5"].value == "已推送" and ws["AA5"].value == "逾期推送" and ws["AB5"].value > 0
+
+
+@pytest.mark.django_db
+def test_p5_export_prints_on_a4_landscape_one_page_wide_with_the_header_on_every_page(zhujian, two_pushed):
+    ws = openpyxl.load_workbook(io.BytesIO(export_bytes(zhujian))).worksheets[0]
+
+    assert ws.page_setup.paperSize == 9  # A4 in the OOXML paper-size table
+    assert ws.page_setup.orientation == ws.ORIENTATION_LANDSCAPE
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)  # 0: as many pages tall as needed
+    assert ws.print_title_rows == "$1:$3"  # the title and both header rows
+
+
+@pytest.mark.django_db
+def test_p5_export_dropdowns_warn_about_a_value_not_in_the_options(zhujian, two_pushed):
+    ws = openpyxl.load_workbook(io.BytesIO(export_bytes(zhujian))).worksheets[0]
+    validations = {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
+
+    assert set(validations) == {
+        "C4",
+        "P4",
+        "Q4",
+        "R4",
+        "S4",
+        "U4",
+    }  # unit, street, category, funding, trigger, bidder
+    for dv in validations.values():
+        assert dv.type == "list" and dv.formula1.startswith("'可选值'!$")
+        # A warning the clerk can override (pasting stays possible); the importer is the strict check.
+        assert dv.showErrorMessage is True and dv.errorStyle == "warning"
+        assert dv.errorTitle == "不在可选值中" and dv.error.startswith("不在可选值中，导入时会被拒绝")
 
 
 @pytest.mark.django_db
@@ -235,6 +296,21 @@ def test_p5_round_trip_a_clerk_exports_renames_and_reimports_as_new_pushed_proje
     exact = Project.objects.get(name="测试项目1（二期）").contract_total_wan
     assert exact == Decimal("12345678.91") and str(exact) == "12345678.91"
     assert str(Project.objects.get(name="测试项目2（二期）").contract_total_wan) == "0.07"
+
+
+@pytest.mark.django_db
+def test_p6_import_result_counts_the_projects_pushed_late(zhujian, two_pushed):
+    def change(ws):
+        rename_all(ws)
+        ws[f"{TRIGGER_DATE}4"] = "2026-10-30"  # deadline 2026-11-06: pushed today (11-02), in time
+
+    result = import_ledger(user=zhujian, upload=upload(edit(export_bytes(zhujian), change)))
+
+    assert result.ok, result.errors
+    late = {p.name: p.is_late for p in result.projects}
+    assert late == {"测试项目2（二期）": False, "测试项目1（二期）": True}  # 测试项目1: trigger 2026-09-01
+    assert result.late_count == 1
+    assert ledger_excel.ImportResult(projects=[], errors=[]).late_count == 0
 
 
 @pytest.mark.django_db
@@ -386,21 +462,126 @@ def test_p5_a_file_over_the_size_limit_is_refused_before_it_is_read(zhujian, mon
 
 @pytest.mark.django_db
 def test_p5_a_zip_bomb_is_refused_before_openpyxl_inflates_it(zhujian, monkeypatch):
-    buf = io.BytesIO()
-    with (
-        zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z,
-        z.open("xl/worksheets/sheet1.xml", "w") as member,
-    ):
-        zeros = bytes(8 * 1024 * 1024)
-        for _ in range(25):  # 200 MB of zeros
-            member.write(zeros)
-    assert len(buf.getvalue()) < 1024 * 1024  # under the 5 MB upload limit
-    monkeypatch.setattr(ledger_excel, "load_workbook", lambda *a, **k: pytest.fail("openpyxl opened a bomb"))
+    def zeros():
+        for _ in range(25):  # 200 MB
+            yield bytes(8 * 1024 * 1024)
 
-    result = import_ledger(user=zhujian, upload=upload(buf.getvalue()))
+    bomb = repack(export_bytes(zhujian), {"xl/worksheets/sheet1.xml": zeros})
+    assert len(bomb) < 1024 * 1024  # under the 5 MB upload limit
 
-    assert len(result.errors) == 1 and "压缩炸弹" in result.errors[0].message
+    messages, peak = refused_before_openpyxl(monkeypatch, zhujian, bomb)
+
+    assert messages == [
+        "文件解压后超过 20 MB（疑似“压缩炸弹”），已拒绝处理。"
+        "请上传用模板正常填写的台账文件；数据较多时请拆分为多个文件分批导入。"
+    ]
+    assert peak < 2 * 1024 * 1024
     assert Project.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_p5_a_styles_bomb_is_refused_before_openpyxl_builds_its_tree(zhujian, two_pushed, monkeypatch):
+    # openpyxl parses styles.xml into a whole tree: a 3.9 MB upload whose styles.xml held 43 MB of number
+    # formats once cost ~670 MB of RSS. The same trick, 3.2 MB of it: over the 2 MB cap for any part but the
+    # sheets and shared strings, far under the 20 MB total.
+    xlsx = edit(export_bytes(zhujian), rename_all)
+    head, tail = zipfile.ZipFile(io.BytesIO(xlsx)).read("xl/styles.xml").split(b"<fonts", 1)
+    n = 80_000
+    formats = b"".join(b'<numFmt numFmtId="%d" formatCode="%d"/>' % (200 + i, i % 97) for i in range(n))
+    styles = head + b'<numFmts count="%d">' % n + formats + b"</numFmts><fonts" + tail
+    assert len(styles) > 3 * 1024 * 1024
+
+    messages, peak = refused_before_openpyxl(monkeypatch, zhujian, repack(xlsx, {"xl/styles.xml": styles}))
+
+    assert len(messages) == 1
+    assert messages[0].startswith("文件中的单元格样式（xl/styles.xml）解压后为 3.2 MB，超过 2 MB 的上限")
+    assert "选择性粘贴—数值" in messages[0]
+    assert peak < 2 * 1024 * 1024  # the upload is only read for its central directory
+    assert Project.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_p5_a_shared_string_table_over_its_cap_is_refused_before_openpyxl_reads_it(zhujian, monkeypatch):
+    # openpyxl keeps every shared string in a list: 19 MB of short strings measured ~110 MB of heap.
+    strings = b"".join(b"<si><t>%x</t></si>" % (i * 2654435761 % (1 << 32)) for i in range(260_000))
+    sst = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + strings + b"</sst>"
+    xlsx = repack(export_bytes(zhujian), {"xl/sharedStrings.xml": sst})
+
+    messages, _ = refused_before_openpyxl(monkeypatch, zhujian, xlsx)
+
+    assert messages == [
+        "文件中的文字内容解压后为 5.9 MB，超过 5 MB 的上限，已拒绝处理。请拆分为多个文件分批导入。"
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("part", "named"),
+    [
+        ("xl/vbaProject.bin", "宏（VBA 代码）"),
+        ("xl/embeddings/oleObject1.bin", "嵌入的对象或控件"),
+        ("xl/media/image1.png", "图片、图表或图形"),
+        ("xl/externalLinks/externalLink1.xml", "指向其他文件的外部链接"),
+        ("readme.txt", "台账以外的内容"),
+    ],
+)
+def test_p5_a_workbook_carrying_macros_objects_or_other_parts_is_refused(zhujian, monkeypatch, part, named):
+    xlsx = repack(edit(export_bytes(zhujian), rename_all), {part: b"\x00" * 100})
+
+    messages, _ = refused_before_openpyxl(monkeypatch, zhujian, xlsx)
+
+    assert messages == [
+        f"文件中含有{named}（{part}），导入文件只能包含台账数据，已拒绝处理。"
+        "请把数据复制并“选择性粘贴—数值”到“下载导入模板”得到的模板中，保存为 .xlsx 后重新上传。"
+    ]
+
+
+@pytest.mark.django_db
+def test_p5_a_cell_comment_left_by_a_clerk_does_not_block_the_import(zhujian, two_pushed):
+    def change(ws):
+        rename_all(ws)
+        ws[f"{REMARKS}4"].comment = Comment("合同金额待财政复核", "张三")
+
+    xlsx = edit(export_bytes(zhujian), change)
+    assert any("comment" in name for name in zipfile.ZipFile(io.BytesIO(xlsx)).namelist())
+
+    result = import_ledger(user=zhujian, upload=upload(xlsx))
+
+    assert result.ok, result.errors
+    assert len(result.projects) == 2
+
+
+@pytest.mark.django_db
+def test_p5_the_archive_caps_leave_twice_the_room_a_2000_row_ledger_needs(zhujian):
+    # Measured on 2,000 rows with every text unique (projects/ledger_excel.py, above MAX_UNCOMPRESSED_BYTES):
+    # sheet1.xml 3.7 MB with inline strings, or 1.9 MB plus a 2.1 MB sharedStrings.xml as Excel saves it.
+    # Twice each, padded into the empty template: the caps let it through to openpyxl, which reads it.
+    template = export_bytes(zhujian)
+    sheet = zipfile.ZipFile(io.BytesIO(template)).read("xl/worksheets/sheet1.xml")
+    padding = b"<!--" + b" " * (2 * 3_700_000 - len(sheet)) + b"-->"
+    body, end = sheet.rsplit(b"</worksheet>", 1)
+    text = "焦作市中站区第{:05d}城市建设投资有限公司道路及配套管网雨污分流改造提升工程"
+    strings = "".join(f"<si><t>{text.format(i)}</t></si>" for i in range(2 * 2_100_000 // 120)).encode()
+    sst = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + strings + b"</sst>"
+    types = zipfile.ZipFile(io.BytesIO(template)).read("[Content_Types].xml")
+    override = (
+        b'<Override PartName="/xl/sharedStrings.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    )
+    xlsx = repack(
+        template,
+        {
+            "xl/worksheets/sheet1.xml": body + padding + b"</worksheet>" + end,
+            "xl/sharedStrings.xml": sst,
+            "[Content_Types].xml": types.replace(b"</Types>", override + b"</Types>"),
+        },
+    )
+    sizes = {i.filename: i.file_size for i in zipfile.ZipFile(io.BytesIO(xlsx)).infolist()}
+    assert sizes["xl/worksheets/sheet1.xml"] >= 7_400_000 and sizes["xl/sharedStrings.xml"] >= 4_200_000
+
+    result = import_ledger(user=zhujian, upload=upload(xlsx))
+
+    assert [e.message for e in result.errors] == ["文件中没有项目数据：请从第4行起每行填写一个项目。"]
 
 
 @pytest.mark.django_db
