@@ -38,7 +38,6 @@ from common.masking import mask_phone, sees_personal_data
 from common.models import Unit, UnitType
 from projects import services
 from projects.models import (
-    STREET_TRIGGERS,
     Category,
     Enterprise,
     FundingType,
@@ -323,12 +322,11 @@ def _option_lists(viewer) -> dict[str, list[str]]:
     units = Unit.objects.filter(is_active=True).order_by("sort_order", "id")
     own = [viewer.unit.name] if not viewer.sees_all_units and viewer.unit_id else None
     triggers = TriggerType.choices
-    if own and viewer.unit.is_street:
-        triggers = [c for c in triggers if c[0] in STREET_TRIGGERS]
-    elif own:
-        triggers = [c for c in triggers if c[0] not in STREET_TRIGGERS]
+    if own:
+        allowed = services.allowed_trigger_types(viewer.unit)
+        triggers = [c for c in triggers if c[0] in allowed]
     return {
-        "unit": own or [u.name for u in units if u.unit_type != UnitType.HRSS],
+        "unit": own or [u.name for u in units if u.pushes_projects],
         "street": [u.name for u in units if u.unit_type == UnitType.STREET],
         "category": [label for _, label in Category.choices],
         "funding_type": [label for _, label in FundingType.choices],

@@ -33,14 +33,19 @@ def project_filter_timeliness(
     qs: QuerySet[Project], value: str, today: dt.date | None = None
 ) -> QuerySet[Project]:
     """P6: on time / late (pushed after the deadline) / overdue (unpushed past it) / pending (unpushed, in time)."""
-    today = today or timezone.localdate()
-    conditions = {
-        Timeliness.ON_TIME: Q(status=ProjectStatus.PUSHED, is_late=False),
-        Timeliness.LATE: Q(status=ProjectStatus.PUSHED, is_late=True),
-        Timeliness.OVERDUE: Q(status=ProjectStatus.DRAFT, push_deadline__lt=today),
-        Timeliness.PENDING: Q(status=ProjectStatus.DRAFT, push_deadline__gte=today),
-    }
+    conditions = _timeliness_conditions(today or timezone.localdate())
     return qs.filter(conditions[value]) if value in conditions else qs
+
+
+def _timeliness_conditions(today: dt.date, prefix: str = "") -> dict[str, Q]:
+    """The one definition of P6 timeliness; `prefix` reaches projects through a relation ("projects__")."""
+    status, is_late, deadline = f"{prefix}status", f"{prefix}is_late", f"{prefix}push_deadline"
+    return {
+        Timeliness.ON_TIME: Q(**{status: ProjectStatus.PUSHED, is_late: False}),
+        Timeliness.LATE: Q(**{status: ProjectStatus.PUSHED, is_late: True}),
+        Timeliness.OVERDUE: Q(**{status: ProjectStatus.DRAFT, f"{deadline}__lt": today}),
+        Timeliness.PENDING: Q(**{status: ProjectStatus.DRAFT, f"{deadline}__gte": today}),
+    }
 
 
 def project_list_for_ledger(*, user: User, filters: dict) -> QuerySet[Project]:
@@ -79,7 +84,7 @@ def _ordering(key: str):
     return field.desc(nulls_last=True) if key.startswith("-") else field.asc(nulls_last=True)
 
 
-def project_todo_for_unit(*, unit_id: int, today: dt.date | None = None) -> QuerySet[Project]:
+def project_todo_for_unit(*, unit_id: int) -> QuerySet[Project]:
     """A clerk's 待办: the unit's unpushed projects, soonest deadline (and anything overdue) first."""
     return (
         Project.objects.filter(unit_id=unit_id, status=ProjectStatus.DRAFT)
@@ -90,20 +95,14 @@ def project_todo_for_unit(*, unit_id: int, today: dt.date | None = None) -> Quer
 
 def project_accountability_by_unit(*, today: dt.date | None = None) -> QuerySet[Unit]:
     """P6: per unit, pushed on time, pushed late and overdue-unpushed, in one grouped query."""
-    today = today or timezone.localdate()
+    when = _timeliness_conditions(today or timezone.localdate(), prefix="projects__")
     return (
         Unit.objects.annotate(
             total=Count("projects"),
-            on_time=Count(
-                "projects", filter=Q(projects__status=ProjectStatus.PUSHED, projects__is_late=False)
-            ),
-            late=Count("projects", filter=Q(projects__status=ProjectStatus.PUSHED, projects__is_late=True)),
-            overdue_unpushed=Count(
-                "projects", filter=Q(projects__status=ProjectStatus.DRAFT, projects__push_deadline__lt=today)
-            ),
-            pending=Count(
-                "projects", filter=Q(projects__status=ProjectStatus.DRAFT, projects__push_deadline__gte=today)
-            ),
+            on_time=Count("projects", filter=when[Timeliness.ON_TIME]),
+            late=Count("projects", filter=when[Timeliness.LATE]),
+            overdue_unpushed=Count("projects", filter=when[Timeliness.OVERDUE]),
+            pending=Count("projects", filter=when[Timeliness.PENDING]),
         )
         # Active units bound by P1/P2, plus any unit with a project on its record — also one deactivated
         # since: its late and unpushed projects still count against it, and the rows add up to the totals.
@@ -114,24 +113,24 @@ def project_accountability_by_unit(*, today: dt.date | None = None) -> QuerySet[
 
 def project_district_totals(*, today: dt.date | None = None) -> dict[str, int]:
     """HRSS's and leaders' home figures, one aggregate query."""
-    today = today or timezone.localdate()
+    when = _timeliness_conditions(today or timezone.localdate())
     week_ago = timezone.now() - dt.timedelta(days=7)
     return Project.objects.aggregate(
         total=Count("id"),
         pushed=Count("id", filter=Q(status=ProjectStatus.PUSHED)),
-        late=Count("id", filter=Q(status=ProjectStatus.PUSHED, is_late=True)),
-        overdue_unpushed=Count("id", filter=Q(status=ProjectStatus.DRAFT, push_deadline__lt=today)),
-        pending=Count("id", filter=Q(status=ProjectStatus.DRAFT, push_deadline__gte=today)),
+        late=Count("id", filter=when[Timeliness.LATE]),
+        overdue_unpushed=Count("id", filter=when[Timeliness.OVERDUE]),
+        pending=Count("id", filter=when[Timeliness.PENDING]),
         pushed_this_week=Count("id", filter=Q(pushed_at__gte=week_ago)),
     )
 
 
 def project_overdue_unpushed(*, user: User, today: dt.date | None = None) -> QuerySet[Project]:
     """P6: projects whose push deadline has passed while still unpushed."""
-    today = today or timezone.localdate()
+    overdue = _timeliness_conditions(today or timezone.localdate())[Timeliness.OVERDUE]
     return (
         project_visible_to(user)
-        .filter(status=ProjectStatus.DRAFT, push_deadline__lt=today)
+        .filter(overdue)
         .select_related("unit", "street")
         .order_by("push_deadline", "id")
     )

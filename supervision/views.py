@@ -17,9 +17,7 @@ def home(request):
         context["totals"] = project_selectors.project_district_totals(today=today)
         context["overdue"] = project_selectors.project_overdue_unpushed(user=user, today=today)[:10]
     elif user.unit_id:
-        context["todo"] = list(
-            project_selectors.project_todo_for_unit(unit_id=user.unit_id, today=today)[:50]
-        )
+        context["todo"] = list(project_selectors.project_todo_for_unit(unit_id=user.unit_id)[:50])
         context["unit_totals"] = project_selectors.project_visible_to(user).count()
     return render(request, "supervision/home.html", context)
 
