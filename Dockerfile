@@ -13,15 +13,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # WeasyPrint and Chinese PDFs: Pango, HarfBuzz subsetting (a CJK page takes ~30 s without it), Noto CJK fonts;
 # fontconfig builds the system font cache at install time (otherwise every process rescans the fonts).
+# FandolFang (仿宋, official letters): only the font files out of texlive-lang-chinese, no TeX (the script).
+COPY scripts/install-system-deps.sh /tmp/install-system-deps.sh
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig \
-    && rm -rf /var/lib/apt/lists/*
+    && bash /tmp/install-system-deps.sh --fandol-fonts \
+    && rm -rf /var/lib/apt/lists/* /tmp/install-system-deps.sh
 
 # Celery warns when run as root; nothing here needs root after the build.
 RUN useradd --system --create-home --home-dir /home/app --uid 10001 app \
-    && mkdir -p /srv/media /srv/static \
-    && chown app:app /srv/media /srv/static
+    && mkdir -p /srv/media /srv/static /srv/jobs /srv/documents \
+    && chown app:app /srv/media /srv/static /srv/jobs /srv/documents
 
 WORKDIR /app
 COPY . .

@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --quiet --disable-pip-version-check
+# Local development: settings.py makes this clone's own random secret key under var/ (production sets one).
+export DJANGO_LOCAL_DEV ?= 1
 # WeasyPrint (PDF notices) and Chinese fonts; chromium only for the browser test.
 SYSTEM_PACKAGES      := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
 TEST_SYSTEM_PACKAGES := chromium
@@ -12,14 +14,16 @@ PORT ?= 8000
 
 .PHONY: run test setup system-deps test-system-deps migrate demo lint format bench clean
 
+# The web server and a Celery worker with the beat schedule (scripts/run_local.py); no Redis needed: the
+# broker is a folder under var/celery. One Ctrl+C stops both.
 run: setup demo
 	@echo "打开 http://$(HOST):$(PORT)/ 登录（演示账号见上）。按 Ctrl+C 停止。"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) scripts/run_local.py --host $(HOST) --port $(PORT)
 
 setup: system-deps $(VENV)/.installed migrate
 
 system-deps:
-	@scripts/install-system-deps.sh $(SYSTEM_PACKAGES)
+	@scripts/install-system-deps.sh --fandol-fonts $(SYSTEM_PACKAGES)
 
 test-system-deps: system-deps
 	@scripts/install-system-deps.sh $(TEST_SYSTEM_PACKAGES)

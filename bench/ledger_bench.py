@@ -1,7 +1,12 @@
-"""P5 ledger figures (issue 2): Excel export time and peak RSS at 1,000 and 10,000 projects, the ledger list
-page's server time and query count at 10,000 projects, and a 1,000-row import.
+"""P5 ledger figures (issues 2 and 5): Excel export time and peak RSS at 1,000 and 10,000 projects, the ledger
+list page's server time and query count at 10,000 projects, and a 1,000-row import.
 
-    /tmp/probe-venv/bin/python bench/ledger_bench.py            # or: .venv/bin/python bench/ledger_bench.py
+    .venv/bin/python bench/ledger_bench.py              # everything
+    .venv/bin/python bench/ledger_bench.py --ratio      # issue 5's figure only: export vs raw openpyxl
+
+--ratio times `export_ledger` of 10,000 rows against raw openpyxl write_only writing the same cells (the same
+values, the same number formats) in the same process, and prints raw_time / our_time (1.0: no overhead
+beyond openpyxl's own writing; issue 5's goal ≥ 0.8), with the export's peak memory at 1,000 and 10,000 rows.
 
 Builds a throwaway SQLite database under /tmp (never touches db.sqlite3), fills it with bulk_create (fast,
 bypassing the services), then measures each export in a fresh subprocess so peak RSS (ru_maxrss) is
@@ -30,6 +35,7 @@ SIZES = (1_000, 5_000, 10_000)
 
 def setup_django(db_path: str) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ.setdefault("DJANGO_LOCAL_DEV", "1")  # a throwaway local database: the dev settings apply
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhongzhan_wages.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -119,15 +125,20 @@ def build(db_path: str, total: int) -> None:
 # ------------------------------------------------------------------------------------------- children
 
 
-def child_export(db_path: str, n: int, trace: bool) -> dict:
-    setup_django(db_path)
+def _ledger(n: int):
     from common.models import User
-    from projects.ledger_excel import export_ledger
-    from projects.selectors import project_list_for_ledger
+    from projects.filters import ledger_filterset
 
     viewer = User.objects.select_related("unit").get(username="bench_dispatcher")
-    qs = project_list_for_ledger(user=viewer, filters={})
-    qs = qs[:n] if n else qs.none()
+    qs = ledger_filterset({}, user=viewer).qs
+    return viewer, (qs[:n] if n else qs.none())
+
+
+def child_export(db_path: str, n: int, trace: bool) -> dict:
+    setup_django(db_path)
+    from projects.ledger_export import export_ledger
+
+    viewer, qs = _ledger(n)
     if trace:
         import tracemalloc
 
@@ -150,6 +161,73 @@ def child_export(db_path: str, n: int, trace: bool) -> dict:
     return result
 
 
+def _raw_cells(qs, viewer) -> list[list]:
+    """The cells export_ledger writes for `qs`, as plain values (number-formatted ones marked), read before
+    the clock starts: what raw openpyxl is given to write."""
+    from common import xlsx
+    from projects.columns import COLUMNS
+
+    formats = [c.kind.number_format for c in COLUMNS]
+    convert = [c.kind.exporter() for c in COLUMNS[1:]]
+    rows = []
+    for index, values in enumerate(qs.values_list(*(c.source for c in COLUMNS[1:])), start=1):
+        row = [index]
+        for f, value in zip(convert, values, strict=True):
+            cell = f(value)
+            row.append(xlsx.text(cell) if isinstance(cell, str) else cell)
+        rows.append(row)
+    return [[(v, f) for v, f in zip(row, formats, strict=True)] for row in rows]
+
+
+def _raw_write(cells: list[list], out) -> None:
+    """Raw openpyxl write_only: a plain value per cell, a WriteOnlyCell with its number format where the cell
+    needs one (as openpyxl's documentation shows it) — not for a date, whose yyyy-mm-dd openpyxl applies
+    by itself."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import TIME_FORMATS
+
+    from projects.columns import COLUMNS
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("项目推送台账")
+    ws.append(["中站区在建工程项目信息推送台账"])
+    ws.append([c.group or c.label for c in COLUMNS])
+    ws.append([c.label if c.group else None for c in COLUMNS])
+    for row in cells:
+        values = []
+        for value, number_format in row:
+            if number_format and value is not None and TIME_FORMATS.get(type(value)) != number_format:
+                cell = WriteOnlyCell(ws, value)
+                cell.number_format = number_format
+                value = cell
+            values.append(value)
+        ws.append(values)
+    wb.save(out)
+
+
+def child_ratio(db_path: str, n: int, repeat: int) -> dict:
+    """Our export and raw openpyxl, alternated `repeat` times in this one process; the best of each."""
+    setup_django(db_path)
+    from projects.ledger_export import export_ledger
+
+    viewer, qs = _ledger(n)
+    cells = _raw_cells(qs, viewer)
+    with tempfile.TemporaryFile() as out:  # warm-up: imports, the first query, openpyxl's lazy setup
+        export_ledger(qs[:100], out, viewer=viewer)
+    ours, raw = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryFile() as out:
+            started = time.perf_counter()
+            export_ledger(qs, out, viewer=viewer)
+            ours.append(time.perf_counter() - started)
+        with tempfile.TemporaryFile() as out:
+            started = time.perf_counter()
+            _raw_write(cells, out)
+            raw.append(time.perf_counter() - started)
+    return {"n": n, "ours": min(ours), "raw": min(raw), "ratio": min(raw) / min(ours)}
+
+
 def child_import(db_path: str, n: int) -> dict:
     setup_django(db_path)
     import io
@@ -157,15 +235,16 @@ def child_import(db_path: str, n: int) -> dict:
     import openpyxl
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from common.models import User
-    from projects.ledger_excel import export_ledger, import_ledger
+    from projects.ledger_export import export_ledger
     from projects.models import Project
-    from projects.selectors import project_list_for_ledger
+    from projects.services import project_ledger_import
 
-    viewer = User.objects.select_related("unit").get(username="bench_dispatcher")
+    viewer, _ = _ledger(0)
     out = io.BytesIO()
     # Drafts have no push facts to copy; an import pushes, so take pushed projects as the source rows.
-    export_ledger(project_list_for_ledger(user=viewer, filters={"status": "pushed"})[:n], out, viewer=viewer)
+    from projects.filters import ledger_filterset
+
+    export_ledger(ledger_filterset({"status": "pushed"}, user=viewer).qs[:n], out, viewer=viewer)
     wb = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
     ws = wb.worksheets[0]
     for row in range(4, ws.max_row + 1):
@@ -174,7 +253,7 @@ def child_import(db_path: str, n: int) -> dict:
     wb.save(edited)
     before = Project.objects.count()
     started = time.perf_counter()
-    result = import_ledger(user=viewer, upload=SimpleUploadedFile("bench.xlsx", edited.getvalue()))
+    result = project_ledger_import(user=viewer, upload=SimpleUploadedFile("bench.xlsx", edited.getvalue()))
     elapsed = time.perf_counter() - started
     return {
         "n": n,
@@ -202,7 +281,7 @@ def measure_list_page(repeat: int = 7) -> list[dict]:
         ("第1页", {}),
         ("第250页", {"page": 250}),
         ("搜索“0999”", {"q": "0999"}),
-        ("筛选 市政+逾期推送", {"category": "municipal", "late": "late"}),
+        ("筛选 市政+逾期推送", {"category": "municipal", "timeliness": "late"}),
         ("按合同总额排序", {"ordering": "-contract_total_wan"}),
     ]
     results = []
@@ -237,7 +316,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--child", choices=["export", "import"])
+    parser.add_argument("--child", choices=["export", "import", "ratio"])
+    parser.add_argument("--ratio", action="store_true", help="only the export-vs-raw-openpyxl figure")
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db")
     parser.add_argument("--n", type=int, default=0)
     parser.add_argument("--trace", action="store_true")
@@ -250,10 +331,13 @@ def main() -> None:
     if args.child == "import":
         print(json.dumps(child_import(args.db, args.n)))
         return
+    if args.child == "ratio":
+        print(json.dumps(child_ratio(args.db, args.n, args.repeat)))
+        return
 
     workdir = Path(tempfile.mkdtemp(prefix="ledger_bench_"))
     try:
-        run_all(str(workdir / "bench.sqlite3"))
+        (run_ratio if args.ratio else run_all)(str(workdir / "bench.sqlite3"), args.repeat)
     finally:
         if args.keep:
             print(f"\n数据库保留在 {workdir}")
@@ -261,12 +345,32 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_all(db_path: str) -> None:
+def run_ratio(db_path: str, repeat: int, build_db: bool = True) -> None:
+    if build_db:
+        setup_django(db_path)
+        build(db_path, max(SIZES))
+    print(f"台账导出 与 原生 openpyxl write_only 写同样的单元格（同一进程，各取 {repeat} 次中最快）")
+    print(
+        f"{'行数':>8} {'导出(秒)':>9} {'原生(秒)':>9} {'比值 原生/导出':>14} {'峰值RSS(MB)':>12} {'tracemalloc峰值(MB)':>20}"
+    )
+    for n in (1_000, 10_000):
+        ratio = run_child(["--child", "ratio", "--db", db_path, "--n", str(n), "--repeat", str(repeat)])
+        plain = run_child(["--child", "export", "--db", db_path, "--n", str(n)])
+        traced = run_child(["--child", "export", "--db", db_path, "--n", str(n), "--trace"])
+        print(
+            f"{n:>8} {ratio['ours']:>9.2f} {ratio['raw']:>9.2f} {ratio['ratio']:>14.2f} "
+            f"{plain['peak_rss_mb']:>12.1f} {traced['tracemalloc_peak_mb']:>20.1f}"
+        )
+
+
+def run_all(db_path: str, repeat: int) -> None:
     setup_django(db_path)
     total = max(SIZES)
     started = time.perf_counter()
     build(db_path, total)
     print(f"数据库 {db_path}：{total} 个项目，建库 {time.perf_counter() - started:.1f} 秒\n")
+    run_ratio(db_path, repeat, build_db=False)
+    print()
 
     print("台账导出（openpyxl write_only，每个规模在独立子进程中运行）")
     print(

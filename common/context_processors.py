@@ -1,17 +1,30 @@
 import datetime as dt
+import functools
 
 from django.utils import timezone
 
-from common.workdays import years_missing_calendar
+from common.access import can_push_projects, may_use_api_token
+from common.workdays import calendar_years_status
 
 # Deadlines reach about two months ahead, so warn while any day in that span lies in a year without a calendar.
 BANNER_LOOKAHEAD = dt.timedelta(days=60)
 
 
 def calendar_banner(request):
+    """For admins: the years ahead whose holidays are not yet in the calendar, and what each still lacks."""
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated and user.is_admin_role):
         return {}
     today = timezone.localdate()
     years = sorted({today.year, (today + BANNER_LOOKAHEAD).year})
-    return {"calendar_missing_years": years_missing_calendar(years)}
+    return {"calendar_year_status": calendar_years_status(years)}
+
+
+def access(request):
+    """What the navigation offers, decided by common.access (one rule for pages and templates alike).
+    Callables: a template calls one only where it asks, so other pages pay no query."""
+    user = getattr(request, "user", None)
+    return {
+        "can_push_projects": functools.partial(can_push_projects, user),
+        "may_use_api_token": functools.partial(may_use_api_token, user),
+    }

@@ -1,4 +1,5 @@
-"""Personal data in lists and exports (P5 ledger contacts, C1 complainants): who sees it whole, and the masks.
+"""Personal data in lists and exports (P5 ledger contacts, C1 complainants): the masks. Who sees data whole is
+common.access.sees_personal_data.
 
 The rule, used by every list and export: a contact's phone (and a complainant's name and ID number) is shown
 whole to the unit the record belongs to, to HRSS dispatchers (who act on it) and to administrators. Everyone
@@ -7,21 +8,8 @@ else — other units, and leaders, who read everything but act on nothing — se
 
 import re
 
-from common.models import Role
-
 _MOBILE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d)(\d{4})(\d{4})$")
 _LANDLINE_RE = re.compile(r"^(0\d{2,3}-)?(\d+)(-\d{1,6})?$")
-
-
-def sees_personal_data(viewer, unit_id: int | None) -> bool:
-    """True when `viewer` may see the personal data held on a record of unit `unit_id` unmasked."""
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        return False
-    if viewer.is_admin_role or viewer.role == Role.DISPATCHER:
-        return True
-    if viewer.is_read_only:  # leaders: read-only overview, masked
-        return False
-    return unit_id is not None and viewer.unit_id == unit_id
 
 
 def mask_phone(value: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -83,6 +84,12 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.CLERK)
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    # Issue 5 B4: leaders read through the pages; a token is an admin's decision (common.access.may_use_api_token).
+    api_token_allowed = models.BooleanField(
+        "允许使用 API 令牌",
+        default=False,
+        help_text="仅对领导账号起作用：勾选后该领导可换取 API 令牌、查看接口文档；其他角色始终可以。",
+    )
 
     class Meta:
         verbose_name = "用户"
@@ -117,11 +124,34 @@ class User(AbstractUser):
         return self.role == Role.LEADER and not self.is_superuser
 
 
+class Holiday(models.TextChoices):
+    """The seven statutory holidays of the State Council's yearly 放假安排 (P1's working-day calendar)."""
+
+    NEW_YEAR = "new_year", "元旦"
+    SPRING_FESTIVAL = "spring_festival", "春节"
+    QINGMING = "qingming", "清明节"
+    LABOUR_DAY = "labour_day", "劳动节"
+    DRAGON_BOAT = "dragon_boat", "端午节"
+    MID_AUTUMN = "mid_autumn", "中秋节"
+    NATIONAL_DAY = "national_day", "国庆节"
+
+
 class CalendarOverride(models.Model):
-    """An admin's word on one date; it wins over the chinesecalendar package (and fills years it lacks)."""
+    """An admin's word on one date; it wins over the chinesecalendar package (and fills years it lacks).
+
+    `holiday` says which statutory holiday's arrangement a date belongs to: a year the package lacks can be
+    confirmed only once each of the seven has its rest days entered (common.services.calendar_year_validate).
+    """
 
     date = models.DateField("日期", unique=True)
     is_working_day = models.BooleanField("是否工作日", help_text="勾选表示上班（含调休上班）；不勾选表示放假")
+    holiday = models.CharField(
+        "所属节日",
+        max_length=20,
+        choices=Holiday.choices,
+        blank=True,
+        help_text="国务院放假安排中的放假日（及调休上班日）请选择所属节日；确认年度时据此检查七个法定节日是否都已录入",
+    )
     note = models.CharField("说明", max_length=100, blank=True, help_text="如：2027年春节放假、国庆调休上班")
     history = HistoricalRecords(verbose_name="日历变更记录")
 
@@ -131,7 +161,8 @@ class CalendarOverride(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {'上班' if self.is_working_day else '放假'}"
+        holiday = f"（{self.get_holiday_display()}）" if self.holiday else ""
+        return f"{self.date:%Y-%m-%d} {'上班' if self.is_working_day else '放假'}{holiday}"
 
 
 class CalendarYear(models.Model):
@@ -170,3 +201,247 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年节假日安排（已录入完整）"
+
+
+class ActionLog(models.Model):
+    """One entry of the action log (common.audit.log_action): who did what to which record, when, and why.
+
+    Every app writes here through its services, inside the service's transaction, with a dotted action code
+    (`project.pushed`, later `clue.dispatched`, `notice.issued`); each app registers the Chinese labels of its
+    codes in its AppConfig.ready (common.audit.register_actions). django-simple-history keeps the field diffs;
+    `history_id` links the entry to the diff its service wrote in the same transaction.
+    """
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="对象类型", on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.CharField("对象编号", max_length=64)
+    action = models.CharField("操作代码", max_length=100)
+    actor = models.ForeignKey(
+        "common.User",
+        verbose_name="操作人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+    history_id = models.BigIntegerField("变更记录编号", null=True, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # A record's timeline (common.audit.timeline): one index range scan, newest first.
+            models.Index(fields=["content_type", "object_id", "-created_at"], name="actionlog_target"),
+            models.Index(fields=["action", "-created_at"], name="actionlog_action"),
+        ]
+
+    def __str__(self) -> str:
+        from common.audit import action_label
+
+        return f"{action_label(self.action)}（{self.created_at:%Y-%m-%d %H:%M}）"
+
+
+class PolicyKind(models.TextChoices):
+    DAYS = "days", "自然日"
+    WORKING_DAYS = "working_days", "工作日"
+    MONTHS = "months", "月"
+    RATIO = "ratio", "比例"
+    AMOUNT = "amount", "金额（元）"
+
+
+class PolicyParameter(models.Model):
+    """A number of the policy (5 working days, 15 days, 1%…), edited by the admin, read via common.policy.
+
+    The rows and their defaults are declared once in common.policy.PARAMETERS and created by migration;
+    the admin changes `value` (and, for a day count, whether it counts calendar or working days) through
+    common.policy.policy_parameter_update, which writes the action log.
+    """
+
+    code = models.CharField("参数代码", max_length=60, unique=True)
+    name = models.CharField("参数名称", max_length=100)
+    rule = models.CharField("政策依据", max_length=20, help_text="SPEC 规则编号，如 P1、C3")
+    kind = models.CharField("计量方式", max_length=20, choices=PolicyKind.choices)
+    value = models.DecimalField("取值", max_digits=14, decimal_places=4)
+    default = models.DecimalField("默认值", max_digits=14, decimal_places=4)
+    description = models.TextField("说明", blank=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    history = HistoricalRecords(verbose_name="政策参数变更记录")
+
+    class Meta:
+        verbose_name = "政策参数"
+        verbose_name_plural = "政策参数"
+        ordering = ["rule", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="policyparameter_value_nonnegative",
+                violation_error_message="取值不能为负数",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.name}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class Job(models.Model):
+    """A heavy request run in the background (common.jobs): a ledger export, a large import, later the batch
+    PDF and the weekly review. The page polls it for progress, then offers the result file."""
+
+    kind = models.CharField("任务类型", max_length=60)
+    user = models.ForeignKey(
+        "common.User", verbose_name="提交人", on_delete=models.CASCADE, related_name="jobs"
+    )
+    status = models.CharField("状态", max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    params = models.JSONField("参数", default=dict, blank=True)
+    progress_done = models.PositiveIntegerField("已完成", default=0)
+    progress_total = models.PositiveIntegerField("总数", default=0)
+    message = models.TextField("说明", blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+    # Paths relative to settings.JOB_FILES_ROOT (outside every URL: only the job's download view serves them).
+    result_file = models.CharField("结果文件", max_length=300, blank=True)
+    result_name = models.CharField("下载文件名", max_length=200, blank=True)
+    upload_file = models.CharField("上传文件", max_length=300, blank=True)
+    upload_name = models.CharField("上传文件名", max_length=200, blank=True)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="job_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}（{self.get_status_display()}）"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("common:job", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+# ------------------------------------------------------------------------------------- issued documents
+# common.documents: numbered, stored and verifiable PDFs (the 附件2 deposit notice first, later clue letters).
+
+
+class DocumentSequence(models.Model):
+    """The last number an issuing unit gave a kind of document in a year (中区人社农保通字〔2026〕第7号 → 7).
+
+    Incremented only by common.documents.next_document_number, under this row's lock and inside the issuing
+    transaction: a rolled-back issue gives its number back, two clerks issuing at once get consecutive ones."""
+
+    unit = models.ForeignKey(Unit, verbose_name="签发单位", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("文书类型", max_length=60)
+    year = models.PositiveSmallIntegerField("年度")
+    last_number = models.PositiveIntegerField("已用到的序号", default=0)
+
+    class Meta:
+        verbose_name = "文书编号序列"
+        verbose_name_plural = "文书编号序列"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "kind", "year"], name="documentsequence_unit_kind_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.kind} {self.year}年：{self.last_number}"
+
+
+class IssuedDocument(models.Model):
+    """A document as issued: its number, who issued it to whom, its status, and the code of its verification
+    page (/verify/<code>/). Its PDF lives in DocumentVersion rows: rendered once, kept byte for byte."""
+
+    kind = models.CharField("文书类型", max_length=60)
+    unit = models.ForeignKey(Unit, verbose_name="签发单位", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField("文号", max_length=100, unique=True)
+    sequence_number = models.PositiveIntegerField("序号")
+    year = models.PositiveSmallIntegerField("年度")
+    addressee = models.CharField("受文单位", max_length=200)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="对象类型", on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField("对象编号")
+    target = GenericForeignKey("content_type", "object_id")
+    issued_at = models.DateTimeField("签发时间")
+    issued_by = models.ForeignKey(
+        "common.User",
+        verbose_name="签发人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Set by the owning app through common.documents.document_set_status; labels registered with the kind.
+    status = models.CharField("状态", max_length=30, default="issued")
+    verify_code = models.CharField("验证码", max_length=16, unique=True)
+    current_version = models.PositiveSmallIntegerField("当前版本", default=1)
+
+    class Meta:
+        verbose_name = "签发文书"
+        verbose_name_plural = "签发文书"
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            # The backstop of next_document_number: one number per (kind, unit, year, n), whatever happens.
+            models.UniqueConstraint(
+                fields=["kind", "unit", "year", "sequence_number"], name="issueddocument_sequence_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="issueddocument_target")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DocumentVersion(models.Model):
+    """One rendering of a document. Version 1 is rendered after the issuing transaction commits; a re-render
+    (with its reason, in the action log) adds version n+1 and becomes current; old versions are kept.
+    `file` is relative to settings.DOCUMENT_FILES_ROOT (outside every URL); empty until rendered."""
+
+    document = models.ForeignKey(
+        IssuedDocument, verbose_name="文书", on_delete=models.CASCADE, related_name="versions"
+    )
+    version = models.PositiveSmallIntegerField("版本")
+    reason = models.CharField("生成原因", max_length=200)
+    file = models.CharField("文件", max_length=300, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.PositiveIntegerField("字节数", default=0)
+    rendered_at = models.DateTimeField("生成时间", null=True, blank=True)
+    rendered_by = models.ForeignKey(
+        "common.User",
+        verbose_name="操作人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "文书版本"
+        verbose_name_plural = "文书版本"
+        ordering = ["document", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "version"], name="documentversion_document_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} 第{self.version}版"
+
+    @property
+    def is_rendered(self) -> bool:
+        return bool(self.sha256)

@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from common.models import CalendarOverride, CalendarYear, User
+from common.audit import log_action
+from common.models import CalendarOverride, CalendarYear, Holiday, User
 from common.signals import calendar_changed
-from common.workdays import package_knows_year
+from common.workdays import holidays_entered, package_knows_year
 
 
 def _calendar_changed(*, sender: type, dates: Iterable[dt.date], user: User | None) -> int:
@@ -33,9 +34,18 @@ def calendar_override_save(*, override: CalendarOverride, user: User | None) -> 
         old = CalendarOverride.objects.select_for_update().filter(pk=override.pk).first()
         if old is not None:
             dates.add(old.date)
-    override._history_user = user
     override.save()
+    log_action(override, action="calendar.override_saved", actor=user, data=_override_data(override))
     return _calendar_changed(sender=CalendarOverride, dates=dates, user=user)
+
+
+def _override_data(override: CalendarOverride) -> dict:
+    return {
+        "date": override.date.isoformat(),
+        "is_working_day": override.is_working_day,
+        "holiday": override.holiday,
+        "note": override.note,
+    }
 
 
 @transaction.atomic
@@ -44,8 +54,11 @@ def calendar_overrides_delete(*, overrides: Iterable[CalendarOverride], user: Us
     dates = set()
     for override in overrides:
         dates.add(override.date)
-        override._history_user = user
+        pk = override.pk
         override.delete()
+        # delete() clears the pk; the entry names the row that was (and links the deletion's diff row).
+        override.pk = pk
+        log_action(override, action="calendar.override_deleted", actor=user, data=_override_data(override))
     if not dates:
         return 0
     # One signal for the whole batch, so a project whose deadline spans two deleted dates counts once.
@@ -57,16 +70,27 @@ def calendar_override_delete(*, override: CalendarOverride, user: User | None) -
 
 
 def calendar_year_validate(*, year: int) -> None:
-    """A year the package lacks can't be complete without a single holiday entered (元旦 and 春节 at least)."""
+    """P1: a year the package lacks is complete only when each of the seven statutory holidays (元旦, 春节,
+    清明节, 劳动节, 端午节, 中秋节, 国庆节) has its rest days entered — the admin marks each rest day with its
+    holiday (CalendarOverride.holiday). Otherwise 2027's Spring Festival would count as working days."""
     if package_knows_year(year):
         return
-    if not CalendarOverride.objects.filter(date__year=year, is_working_day=False).exists():
-        raise ValidationError(
-            {
-                "year": f"尚未录入{year}年的任何放假日期：请先在“工作日历调整”中录入国务院公布的"
-                f"{year}年放假和调休上班安排，再确认该年度"
-            }
+    entered = holidays_entered(year)
+    missing = [h.label for h in Holiday if h.value not in entered]
+    if not missing:
+        return
+    how = "每个放假日请选择“所属节日”"
+    if not entered:
+        message = (
+            f"尚未录入{year}年的任何放假日期：请先在“工作日历调整”中录入国务院公布的{year}年放假和调休上班安排"
+            f"（{how}：{'、'.join(missing)}），再确认该年度"
         )
+    else:
+        message = (
+            f"{year}年尚未录入以下法定节日的放假日期：{'、'.join(missing)}。请先在“工作日历调整”中录入"
+            f"（{how}），再确认该年度"
+        )
+    raise ValidationError({"year": message})
 
 
 @transaction.atomic
@@ -79,16 +103,18 @@ def calendar_year_confirm(*, calendar_year: CalendarYear, user: User | None) -> 
     calendar_year_validate(year=calendar_year.year)
     calendar_year.confirmed_by = user
     calendar_year.confirmed_at = timezone.now()
-    calendar_year._history_user = user
     calendar_year.save()
+    log_action(calendar_year, action="calendar.year_confirmed", actor=user, note=calendar_year.note)
     return _calendar_changed(sender=CalendarYear, dates=_days_of(calendar_year.year), user=user)
 
 
 @transaction.atomic
 def calendar_year_delete(*, calendar_year: CalendarYear, user: User | None) -> None:
     """Withdraw a confirmation (entered by mistake): the banner and the fallback warning come back."""
-    calendar_year._history_user = user
+    pk = calendar_year.pk
     calendar_year.delete()
+    calendar_year.pk = pk  # as in calendar_overrides_delete: the entry names the row that was
+    log_action(calendar_year, action="calendar.year_withdrawn", actor=user, data={"year": calendar_year.year})
 
 
 def _days_of(year: int) -> list[dt.date]:

@@ -1,4 +1,5 @@
-"""Small health tasks: prove a worker is reachable, has Django loaded and reaches the database.
+"""Health tasks (prove a worker is reachable, has Django loaded and reaches the database) and the background
+jobs runner (common.jobs).
 
 `celery -A zhongzhan_wages call common.tasks.ping` from the web container checks the production wiring.
 """
@@ -6,6 +7,8 @@
 from celery import shared_task
 from django.db import connection
 from django.utils import timezone
+
+from common import jobs
 
 
 @shared_task
@@ -25,3 +28,24 @@ def worker_check() -> dict:
         "time_zone": timezone.get_current_timezone_name(),
         "today": timezone.localdate().isoformat(),
     }
+
+
+@shared_task(ignore_result=True)
+def job_run(job_id: int) -> None:
+    """A background job (common.jobs): loaded by primary key, claimed, run, marked done or failed."""
+    jobs.job_execute(job_id)
+
+
+@shared_task(ignore_result=True)
+def job_files_cleanup() -> int:
+    """Daily (zhongzhan_wages/celery.py): job uploads and results older than JOB_FILES_KEEP_DAYS go."""
+    return jobs.job_files_cleanup()
+
+
+@shared_task(ignore_result=True)
+def document_render(document_id: int, version: int) -> None:
+    """An issued document's PDF (common.documents), queued when the issuing transaction commits: rendered
+    and stored once; a second delivery, or a download that rendered it first, finds it done."""
+    from common.documents import document_render_version
+
+    document_render_version(document_id=document_id, version=version)

@@ -10,10 +10,14 @@ common.services, which has stored deadlines recomputed.
 Conventions used everywhere:
 - add_working_days(d, n): the n-th working day after d (d itself never counts).
 - working_days_between(a, b): working days in the half-open span (a, b]; negative when b < a.
+- working_days_late(deadline, day): P6 lateness — 逾期N个工作日 for a push on `day`, or for a project
+  still unpushed on `day` (the home page, the accountability board).
 """
 
+import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from functools import cache
 
 import chinese_calendar
@@ -69,11 +73,18 @@ def _load_calendar(start: dt.date, end: dt.date) -> _Calendar:
     return _Calendar().load(start, end)
 
 
+@cache
+def _package_is_workday(day: dt.date) -> bool:
+    # The package's answer never changes in a process; each of its calls rescans its holiday tables
+    # (≈ a quarter of a 2,000-row import's time before this cache).
+    return chinese_calendar.is_workday(day)
+
+
 def _is_working_day(day: dt.date, calendar: _Calendar) -> bool:
     if day in calendar.overrides:
         return calendar.overrides[day]
     if package_knows_year(day.year):
-        return chinese_calendar.is_workday(day)
+        return _package_is_workday(day)
     # A confirmed year's undeclared days are ordinary weekdays and weekends; an unconfirmed year's may be
     # holidays nobody has entered yet: same rule, but say so.
     if day.year not in calendar.confirmed_years:
@@ -115,6 +126,92 @@ def next_working_day_on_or_after(day: dt.date) -> dt.date:
     while not _is_working_day(day, calendar):
         day += dt.timedelta(days=1)
     return day
+
+
+def working_days_late(deadline: dt.date, day: dt.date) -> int:
+    """P6: how many working days late something due by `deadline` is when done (or still not done) on `day`.
+
+    0 on or before the deadline. After it, the working days in (deadline, d] where d is `day` or, on a rest
+    day, the next working day (HRSS receives a Sunday push on Monday): due Friday, done Saturday → 1.
+    """
+    return working_days_late_many([deadline], day)[deadline]
+
+
+def working_days_late_many(deadlines: Iterable[dt.date], day: dt.date) -> dict[dt.date, int]:
+    """working_days_late for many deadlines at once (a list page's overdue projects), in a constant number
+    of queries whatever the list's length."""
+    deadlines = set(deadlines)
+    late = [d for d in deadlines if d < day]
+    result = dict.fromkeys(deadlines, 0)
+    if not late:
+        return result
+    first, end = min(late), next_working_day_on_or_after(day)
+    calendar = _load_calendar(first, end)
+    # Working days counted from `first` up to each date: late(d) = count(end) − count(d).
+    counted, running, current = {first: 0}, 0, first
+    while current < end:
+        current += dt.timedelta(days=1)
+        running += _is_working_day(current, calendar)
+        counted[current] = running
+    for deadline in late:
+        result[deadline] = running - counted[deadline]
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class YearCalendarStatus:
+    """What a year the package lacks still needs before its deadlines can be trusted (the admin banner)."""
+
+    year: int
+    entered: list[str]  # labels of the statutory holidays whose rest days are entered
+    missing: list[str]  # … and of those still to enter
+
+    @property
+    def nothing_entered(self) -> bool:
+        return not self.entered
+
+    @property
+    def all_entered(self) -> bool:
+        return not self.missing
+
+
+def holidays_entered(year: int) -> set[str]:
+    """The statutory holidays (common.models.Holiday values) with at least one rest day entered for `year`."""
+    from common.models import CalendarOverride
+
+    return set(
+        CalendarOverride.objects.filter(date__year=year, is_working_day=False)
+        .exclude(holiday="")
+        .values_list("holiday", flat=True)
+        .distinct()
+    )
+
+
+def calendar_years_status(years: list[int]) -> list[YearCalendarStatus]:
+    """For each of `years` the package lacks and the admin hasn't confirmed: which of the seven statutory
+    holidays are entered and which are missing — entered but unconfirmed is not the same as not entered."""
+    from common.models import CalendarOverride, Holiday
+
+    missing_years = years_missing_calendar(years)
+    if not missing_years:
+        return []
+    entered: dict[int, set[str]] = {year: set() for year in missing_years}
+    rows = (
+        CalendarOverride.objects.filter(date__year__in=missing_years, is_working_day=False)
+        .exclude(holiday="")
+        .values_list("date__year", "holiday")
+        .distinct()
+    )
+    for year, holiday in rows:
+        entered[year].add(holiday)
+    return [
+        YearCalendarStatus(
+            year=year,
+            entered=[h.label for h in Holiday if h.value in entered[year]],
+            missing=[h.label for h in Holiday if h.value not in entered[year]],
+        )
+        for year in missing_years
+    ]
 
 
 def years_missing_calendar(years: list[int]) -> list[int]:

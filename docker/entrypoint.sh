@@ -14,6 +14,9 @@ from django.core.management import call_command
 from common.models import Unit
 if not Unit.objects.exists():
     call_command('loaddata', 'units')
+from deposits.models import Institution
+if not Institution.objects.exists():
+    call_command('loaddata', 'institutions')  # 附件3 (D3)
 "
     exec gunicorn zhongzhan_wages.wsgi \
       --bind "${GUNICORN_BIND:-0.0.0.0:8000}" \

@@ -1,6 +1,8 @@
 """Docker healthcheck for the web container: GET /login/ must answer 200.
 
-Sends the first DJANGO_ALLOWED_HOSTS entry as Host, so Django's host check accepts the probe.
+Sends the first DJANGO_ALLOWED_HOSTS entry as Host, so Django's host check accepts the probe, and, when the
+site sits behind an HTTPS proxy (DJANGO_SECURE_PROXY_SSL_HEADER), that header with "https", so that
+DJANGO_SECURE_SSL_REDIRECT does not answer the probe with a redirect.
 """
 
 import http.client
@@ -12,7 +14,11 @@ if host == "*":
     host = "localhost"
 try:
     conn = http.client.HTTPConnection("127.0.0.1", 8000, timeout=5)
-    conn.request("GET", "/login/", headers={"Host": host})
+    headers = {"Host": host}
+    proxy_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+    if proxy_ssl_header:
+        headers[proxy_ssl_header] = "https"
+    conn.request("GET", "/login/", headers=headers)
     status = conn.getresponse().status
 except OSError as e:
     print(f"web unhealthy: {e}")

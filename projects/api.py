@@ -11,20 +11,31 @@ of who may act (the service refuses the same way), not a typo the clerk could fi
 
 import dataclasses
 
-import django_filters
-from django import forms
-from django.db.models import QuerySet
-from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.masking import mask_phone, sees_personal_data
+from common.access import can_act_for_unit, sees_personal_data
+from common.masking import mask_phone
 from common.models import Unit, UnitType
 from projects import services
-from projects.models import Category, Enterprise, FundingType, Project, ProjectStatus, Timeliness, TriggerType
-from projects.selectors import enterprise_visible_to, project_filter_timeliness, project_visible_to
+from projects.columns import (
+    ENTRY_COLUMNS,
+    PHONE_FIELDS,
+    Choice,
+    Column,
+    Date,
+    Money,
+    OwnUnit,
+    ProjectData,
+    Text,
+    UnitRef,
+)
+from projects.filters import LedgerFilterSet
+from projects.models import Enterprise, Project, Timeliness
+from projects.selectors import LEDGER_RELATED, enterprise_visible_to, project_visible_to
 
 NOT_FOR_OTHER_UNITS = "不能代其他单位推送：经办人只能登记和推送本单位的项目"
 
@@ -46,7 +57,20 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-PHONE_FIELDS = ("unit_leader_phone", "owner_manager_phone", "contractor_manager_phone")
+def _column_fields() -> list[str]:
+    """The 附件1 columns as the API shows a project (projects.columns): units and enterprises nested, each
+    choice with its Chinese label beside it."""
+    names: list[str] = []
+    for column in ENTRY_COLUMNS:
+        name = (column.attr or column.field).split(".")[0]
+        if name not in names:
+            names.append(name)
+        if isinstance(column.kind, Choice):
+            names.append(f"{column.field}_display")
+    return names
+
+
+_COLUMN_FIELDS = _column_fields()
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -56,48 +80,30 @@ class ProjectSerializer(serializers.ModelSerializer):
     the project's unit, HRSS dispatchers and admins; masked for everyone else, leaders included.
     """
 
-    unit = UnitBriefSerializer(read_only=True)
-    street = UnitBriefSerializer(read_only=True)
-    bidder_unit = UnitBriefSerializer(read_only=True)
+    # Each unit column (projects.columns.UnitRef) is nested the same way; so is each choice's label (below).
     owner = EnterpriseSerializer(read_only=True, allow_null=True)
     contractor = EnterpriseSerializer(read_only=True, allow_null=True)
-    category_display = serializers.CharField(source="get_category_display", read_only=True)
-    funding_type_display = serializers.CharField(source="get_funding_type_display", read_only=True)
-    trigger_type_display = serializers.CharField(source="get_trigger_type_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     pushed_by_name = serializers.CharField(
         source="pushed_by.display_name", read_only=True, allow_null=True, label="推送人"
     )
-    is_overdue = serializers.SerializerMethodField(help_text="逾期未推送：仍未推送且已过推送截止日期（P6）")
+    timeliness = serializers.ChoiceField(
+        choices=Timeliness.choices,
+        read_only=True,
+        label="推送时效",
+        help_text="P6：on_time 按时推送，late 逾期推送，overdue 逾期未推送，pending 期限内待推送",
+    )
+    timeliness_display = serializers.SerializerMethodField(help_text="推送时效（中文）")
+    is_overdue = serializers.SerializerMethodField(
+        help_text="逾期未推送（timeliness 为 overdue）：仍未推送且已过推送截止日期（P6）"
+    )
     page_url = serializers.CharField(source="get_absolute_url", read_only=True, help_text="项目页面地址")
 
     class Meta:
         model = Project
         fields = [
             "id",
-            "name",
-            "unit",
-            "unit_leader_name",
-            "unit_leader_phone",
-            "street",
-            "category",
-            "category_display",
-            "funding_type",
-            "funding_type_display",
-            "trigger_type",
-            "trigger_type_display",
-            "trigger_date",
-            "bidder_unit",
-            "owner",
-            "owner_manager_name",
-            "owner_manager_phone",
-            "contractor",
-            "contractor_manager_name",
-            "contractor_manager_phone",
-            "contract_total_wan",
-            "contract_signed_on",
-            "planned_start_on",
-            "remarks",
+            *_COLUMN_FIELDS,
             "status",
             "status_display",
             "push_deadline",
@@ -105,6 +111,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "pushed_by_name",
             "is_late",
             "late_working_days",
+            "timeliness",
+            "timeliness_display",
             "is_overdue",
             "created_at",
             "updated_at",
@@ -112,9 +120,12 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    # P6 as decided once, by the `timeliness` annotation of projects.selectors.project_visible_to.
+    def get_timeliness_display(self, project: Project) -> str:
+        return Timeliness(project.timeliness).label
+
     def get_is_overdue(self, project: Project) -> bool:
-        today = self.context.get("today") or timezone.localdate()
-        return project.status == ProjectStatus.DRAFT and project.push_deadline < today
+        return project.timeliness == Timeliness.OVERDUE
 
     def to_representation(self, project):
         data = super().to_representation(project)
@@ -124,72 +135,79 @@ class ProjectSerializer(serializers.ModelSerializer):
         return data
 
 
-def _optional_text(max_length: int, label: str) -> serializers.CharField:
-    return serializers.CharField(
-        max_length=max_length, required=False, allow_blank=True, allow_null=True, default="", label=label
-    )
+for _column in ENTRY_COLUMNS:
+    if isinstance(_column.kind, UnitRef):
+        ProjectSerializer._declared_fields[_column.field] = UnitBriefSerializer(read_only=True)
+    elif isinstance(_column.kind, Choice):
+        ProjectSerializer._declared_fields[f"{_column.field}_display"] = serializers.CharField(
+            source=f"get_{_column.field}_display", read_only=True
+        )
+
+
+MONEY_ERRORS = {
+    "invalid": "请输入数字金额（单位：万元）",
+    "max_decimal_places": "合同总额最多保留两位小数（单位：万元）",
+    "max_digits": "合同总额过大，请确认单位为万元",
+    "max_whole_digits": "合同总额过大，请确认单位为万元",
+}
+
+
+def serializer_field(column: Column) -> serializers.Field:
+    """The write serializer's field of a 附件1 column (projects.columns), from its kind."""
+    kind, label = column.kind, column.form_label
+    extra = {"help_text": column.help_text} if column.help_text else {}
+    if isinstance(kind, OwnUnit):
+        return serializers.PrimaryKeyRelatedField(
+            queryset=Unit.objects.filter(is_active=True).exclude(unit_type=UnitType.HRSS),
+            required=False,
+            label=label,
+            help_text="经办人可省略（即本单位），填写其他单位返回403；人社局、管理员代为登记时必填。登记后不能更改。",
+        )
+    optional = {} if column.required else {"required": False, "allow_null": True, "default": kind.default}
+    if isinstance(kind, UnitRef):
+        queryset = Unit.objects.filter(is_active=True)
+        if kind.streets_only:
+            queryset = queryset.filter(unit_type=UnitType.STREET)
+        return serializers.PrimaryKeyRelatedField(queryset=queryset, label=label, **optional, **extra)
+    if isinstance(kind, Choice):
+        return serializers.ChoiceField(choices=kind.enum.choices, label=label, **optional, **extra)
+    if isinstance(kind, Date):
+        return serializers.DateField(label=label, **optional, **extra)
+    if isinstance(kind, Money):
+        model_field = Project._meta.get_field(column.field)
+        return serializers.DecimalField(
+            max_digits=model_field.max_digits,
+            decimal_places=model_field.decimal_places,
+            error_messages=MONEY_ERRORS,
+            label=label,
+            **optional,
+            **extra,
+        )
+    assert isinstance(kind, Text), kind
+    if not column.required:
+        optional["allow_blank"] = True
+    return serializers.CharField(max_length=kind.max_length, label=label, **optional, **extra)
 
 
 class ProjectWriteSerializer(serializers.Serializer):
-    """What a clerk sends to register (and optionally push) a project: the fields of the push form.
+    """What a clerk sends to register (and optionally push) a project: the fields of the push form, one per
+    附件1 column a clerk fills in (projects.columns.ENTRY_COLUMNS), and `push`.
 
     Format only here; every rule (USCC checksum, phone format, amount > 0, dates, P1/P2 deadline) is
     checked by projects.services.project_validate and comes back as 400 with errors at these field names.
     """
 
-    unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.filter(is_active=True).exclude(unit_type=UnitType.HRSS),
-        required=False,
-        label="所属行业部门",
-        help_text="经办人可省略（即本单位），填写其他单位返回403；人社局、管理员代为登记时必填。登记后不能更改。",
-    )
-    unit_leader_name = _optional_text(50, "部门负责人")
-    unit_leader_phone = _optional_text(30, "部门联系方式")
-    name = serializers.CharField(max_length=200, label="项目名称")
-    street = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.filter(unit_type=UnitType.STREET, is_active=True), label="所在街道"
-    )
-    category = serializers.ChoiceField(choices=Category.choices, label="项目类别")
-    funding_type = serializers.ChoiceField(choices=FundingType.choices, label="资金类型")
-    trigger_type = serializers.ChoiceField(choices=TriggerType.choices, label="推送依据")
-    trigger_date = serializers.DateField(label="依据发生日期", help_text="不能晚于今天；P1 截止日期由此起算")
-    bidder_unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.filter(is_active=True), label="招投标单位"
-    )
-    owner_name = _optional_text(200, "建设单位名称")
-    owner_uscc = _optional_text(50, "建设单位统一社会信用代码")
-    owner_manager_name = _optional_text(50, "建设单位项目负责人")
-    owner_manager_phone = _optional_text(30, "建设单位联系方式")
-    contractor_name = _optional_text(200, "施工总承包单位名称")
-    contractor_uscc = _optional_text(50, "施工总承包单位统一社会信用代码")
-    contractor_manager_name = _optional_text(50, "项目经理")
-    contractor_manager_phone = _optional_text(30, "施工单位联系方式")
-    contract_total_wan = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        allow_null=True,
-        default=None,
-        label="合同总额（万元）",
-        error_messages={
-            "invalid": "请输入数字金额（单位：万元）",
-            "max_decimal_places": "合同总额最多保留两位小数（单位：万元）",
-            "max_digits": "合同总额过大，请确认单位为万元",
-            "max_whole_digits": "合同总额过大，请确认单位为万元",
-        },
-    )
-    contract_signed_on = serializers.DateField(allow_null=True, default=None, label="合同签订日期")
-    planned_start_on = serializers.DateField(allow_null=True, default=None, label="计划开工日期")
-    remarks = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, default="", label="备注"
-    )
     push = serializers.BooleanField(
         default=False,
         label="同时推送",
         help_text="true：保存并立即推送至人社局（须填齐附件1各栏）；false：仅保存，稍后推送",
     )
 
+    def get_fields(self):
+        return {c.field: serializer_field(c) for c in ENTRY_COLUMNS} | super().get_fields()
+
     def validate_unit(self, unit: Unit) -> Unit:
-        if not services.user_can_act_for_unit(self.context["request"].user, unit):
+        if not can_act_for_unit(self.context["request"].user, unit):
             raise exceptions.PermissionDenied(NOT_FOR_OTHER_UNITS)
         return unit
 
@@ -201,17 +219,15 @@ class ProjectWriteSerializer(serializers.Serializer):
             raise exceptions.ValidationError({"unit": ["人社局或管理员代为登记时，请选择项目所属单位"]})
         return unit or user.unit
 
-    def project_data(self, base: services.ProjectData | None = None) -> services.ProjectData:
+    def project_data(self, base: ProjectData | None = None) -> ProjectData:
         """A ProjectData from the body; for PATCH, fields not sent keep the values of `base`."""
-        values = (
-            {f.name: getattr(base, f.name) for f in dataclasses.fields(services.ProjectData)} if base else {}
-        )
-        for name in services.ProjectData.__dataclass_fields__:
+        values = {f.name: getattr(base, f.name) for f in dataclasses.fields(ProjectData)} if base else {}
+        for name in ProjectData.__dataclass_fields__:
             if name in self.validated_data:
                 value = self.validated_data[name]
                 field = self.fields[name]
                 values[name] = "" if value is None and isinstance(field, serializers.CharField) else value
-        return services.ProjectData(**values)
+        return ProjectData(**values)
 
 
 class EnterpriseListSerializer(EnterpriseSerializer):
@@ -220,52 +236,6 @@ class EnterpriseListSerializer(EnterpriseSerializer):
     class Meta(EnterpriseSerializer.Meta):
         fields = [*EnterpriseSerializer.Meta.fields, "created_at", "page_url"]
         read_only_fields = fields
-
-
-# --- filters -------------------------------------------------------------------------------------------
-
-
-class ProjectFilterForm(forms.Form):
-    def clean(self):
-        cd = super().clean()
-        if (
-            cd.get("trigger_date_from")
-            and cd.get("trigger_date_to")
-            and cd["trigger_date_from"] > cd["trigger_date_to"]
-        ):
-            self.add_error("trigger_date_to", "结束日期不能早于开始日期")
-        return cd
-
-
-class ProjectFilter(django_filters.FilterSet):
-    """The ledger's filters (P5), the same as the list page's."""
-
-    unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label="所属单位")
-    street = django_filters.ModelChoiceFilter(
-        queryset=Unit.objects.filter(unit_type=UnitType.STREET), label="所在街道"
-    )
-    category = django_filters.ChoiceFilter(choices=Category.choices, label="项目类别")
-    funding_type = django_filters.ChoiceFilter(choices=FundingType.choices, label="资金类型")
-    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label="推送状态")
-    late = django_filters.ChoiceFilter(
-        choices=Timeliness.choices,
-        method="filter_late",
-        label="时效（P6）：on_time 按时推送，late 逾期推送，overdue 逾期未推送，pending 期限内待推送",
-    )
-    trigger_date_from = django_filters.DateFilter(
-        field_name="trigger_date", lookup_expr="gte", label="依据发生日期自（含）"
-    )
-    trigger_date_to = django_filters.DateFilter(
-        field_name="trigger_date", lookup_expr="lte", label="依据发生日期至（含）"
-    )
-
-    class Meta:
-        model = Project
-        fields = ["unit", "street", "category", "funding_type", "status"]
-        form = ProjectFilterForm
-
-    def filter_late(self, queryset: QuerySet[Project], name: str, value: str) -> QuerySet[Project]:
-        return project_filter_timeliness(queryset, value)
 
 
 # --- views ---------------------------------------------------------------------------------------------
@@ -295,8 +265,10 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="项目推送台账",
-        description="经办人只看到本单位项目；人社局、领导、管理员看到全区。search 按项目名称、企业名称或统一社会信用代码查找；"
-        "ordering 可用 created_at、trigger_date、push_deadline、pushed_at、contract_total_wan、name。",
+        description="经办人只看到本单位项目；人社局、领导、管理员看到全区。筛选与台账页面、Excel 导出相同："
+        "q 按项目名称、企业名称（包含）或统一社会信用代码（完整）查找；timeliness 按推送时效（P6）；"
+        "date_from、date_to 按依据发生日期；ordering 可用 created_at、trigger_date、push_deadline、pushed_at、"
+        "contract_total_wan、name（前加 - 为倒序）。筛选值有误返回400，错误在对应参数名下。",
     ),
     retrieve=extend_schema(summary="项目详情", description="其他单位的项目返回404。"),
     create=extend_schema(
@@ -328,30 +300,16 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ProjectSerializer
     queryset = Project.objects.none()  # schema only; requests go through get_queryset
-    filterset_class = ProjectFilter
-    search_fields = ["name", "owner__name", "contractor__name", "=owner__uscc", "=contractor__uscc"]
-    ordering_fields = [
-        "created_at",
-        "trigger_date",
-        "push_deadline",
-        "pushed_at",
-        "contract_total_wan",
-        "name",
-    ]
-    ordering = ["-created_at", "-id"]
+    # The ledger's one filter set (projects.filters), as on the list page and in the export: q, unit, street,
+    # category, funding_type, status, timeliness, date_from, date_to, ordering. A bad value is a 400.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LedgerFilterSet
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Project.objects.none()
-        return project_visible_to(self.request.user).select_related(
-            "unit", "street", "bidder_unit", "owner", "contractor", "pushed_by"
-        )
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["today"] = timezone.localdate()
-        return context
+        return project_visible_to(self.request.user).select_related(*LEDGER_RELATED, "pushed_by")
 
     def _write_serializer(self, *, partial: bool = False) -> ProjectWriteSerializer:
         serializer = ProjectWriteSerializer(
@@ -381,7 +339,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         unit = serializer.validated_data.get("unit")
         if unit is not None and unit.pk != project.unit_id:
             raise exceptions.ValidationError({"unit": ["项目登记后不能更改所属单位"]})
-        base = services.ProjectData.from_project(project) if partial else None
+        base = ProjectData.from_project(project) if partial else None
         project = services.project_update(
             user=request.user,
             project=project,

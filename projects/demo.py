@@ -3,12 +3,13 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.db.models import Max
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from common.models import Unit, User
+from common.models import ActionLog, Unit, User
 from common.workdays import add_working_days
-from projects.models import Project
+from projects.models import Enterprise, Project
 from projects.services import ProjectData, project_create, project_push
 
 
@@ -150,7 +151,43 @@ DEMO_PROJECTS = [
 ]
 
 
+def _high_water() -> tuple[int, int, int, int]:
+    """The newest ids of the rows a seeding step may write, so that exactly that step's rows are moved."""
+
+    def top(qs, field: str = "pk") -> int:
+        return qs.aggregate(top=Max(field))["top"] or 0
+
+    return (
+        top(ActionLog.objects),
+        top(Enterprise.objects),
+        top(Project.history, "history_id"),
+        top(Enterprise.history, "history_id"),
+    )
+
+
+def _backdate(
+    mark: tuple[int, int, int, int], when: dt.datetime, project: Project, *, registered: bool
+) -> None:
+    """The services stamp the real time; the demo's story happened earlier. Move what the last step wrote
+    (the project's stamps, enterprises it registered, their diff rows and action-log entries: every row newer
+    than `mark`) to `when`, so 登记, 推送时间 and the timeline read in the order they happened."""
+    logs, enterprises, project_rows, enterprise_rows = mark
+    ActionLog.objects.filter(pk__gt=logs).update(created_at=when)
+    Enterprise.objects.filter(pk__gt=enterprises).update(created_at=when, updated_at=when)
+    Project.history.filter(history_id__gt=project_rows).update(history_date=when)
+    Enterprise.history.filter(history_id__gt=enterprise_rows).update(history_date=when)
+    stamps = {"created_at": when, "updated_at": when} if registered else {"updated_at": when}
+    Project.objects.filter(pk=project.pk).update(**stamps)
+
+
+def _local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
 def seed_projects() -> int:
+    """The demo ledger as if each project had been registered on its trigger day (09:00) and pushed on its
+    push day (10:30): every timestamp is in the past and in order (登记 ≤ 推送时间)."""
+    now = timezone.now()
     today = timezone.localdate()
     units = {u.name: u for u in Unit.objects.all()}
     created = 0
@@ -166,7 +203,7 @@ def seed_projects() -> int:
         amount,
         owner,
         contractor,
-    ) in DEMO_PROJECTS:
+    ) in sorted(DEMO_PROJECTS, key=lambda row: -row[6]):  # oldest first: enterprises registered in order
         unit = units[unit_name]
         if Project.objects.filter(unit=unit, name=name).exists():
             continue
@@ -200,6 +237,9 @@ def seed_projects() -> int:
             planned_start_on=planned_start,
             remarks="演示数据",
         )
+        registered_at = min(_local(trigger_date, 9), now)
+        pushed_at = None
+        mark = _high_water()
         project = project_create(user=clerk, unit=unit, data=data, push=False)
         if state in ("on_time", "late"):
             deadline = project.push_deadline
@@ -207,7 +247,12 @@ def seed_projects() -> int:
                 deadline - dt.timedelta(days=1) if state == "on_time" else add_working_days(deadline, 3)
             )
             pushed_on = min(max(pushed_on, trigger_date), today)
-            at = timezone.make_aware(dt.datetime.combine(pushed_on, dt.time(10, 30)))
-            project_push(user=clerk, project=project, at=at)
+            pushed_at = min(_local(pushed_on, 10, 30), now)
+            registered_at = min(registered_at, pushed_at)
+        _backdate(mark, registered_at, project, registered=True)
+        if pushed_at is not None:
+            mark = _high_water()
+            project_push(user=clerk, project=project, at=pushed_at)
+            _backdate(mark, pushed_at, project, registered=False)
         created += 1
     return created

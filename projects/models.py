@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django_fsm import FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from common.models import Unit
@@ -75,7 +75,6 @@ class TriggerType(models.TextChoices):
 
 
 STREET_TRIGGERS = (TriggerType.STREET_SELF, TriggerType.STREET_ENTERPRISE)
-PUSH_WORKING_DAYS = 5  # P1
 
 
 class ProjectStatus(models.TextChoices):
@@ -92,8 +91,14 @@ class Timeliness(models.TextChoices):
     PENDING = "pending", "期限内待推送"
 
 
-class Project(models.Model):
-    """A project a unit must push to HRSS. Its push deadline is computed once and stored (P1/P2)."""
+class Project(ConcurrentTransitionMixin, models.Model):
+    """A project a unit must push to HRSS. Its push deadline is computed once and stored (P1/P2).
+
+    ConcurrentTransitionMixin (django-fsm-2): a save whose status was changed in the database since this
+    instance was read fails (ConcurrentTransition) instead of writing a stale status back — also with
+    update_fields, since the UPDATE is filtered on the status read. The services lock the row first, so
+    this is the backstop; its FSMModelMixin lets refresh_from_db reload the protected status.
+    """
 
     # 所属行业部门 (附件1): the unit that owns and pushes the project.
     unit = models.ForeignKey(
@@ -149,7 +154,10 @@ class Project(models.Model):
     remarks = models.TextField("备注", blank=True)
 
     status = FSMField("推送状态", default=ProjectStatus.DRAFT, choices=ProjectStatus.choices, protected=True)
-    push_deadline = models.DateField("推送截止日期", help_text="P1：依据日期后第5个工作日；P2：计划开工日期")
+    push_deadline = models.DateField(
+        "推送截止日期",
+        help_text="P1：依据发生日期后的推送期限（工作日数见政策参数“项目推送期限”）；P2：计划开工日期",
+    )
     pushed_at = models.DateTimeField("推送时间", null=True, blank=True)
     pushed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -213,13 +221,6 @@ class Project(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:detail", args=[self.pk])
-
-    def refresh_from_db(self, *args, **kwargs):
-        # FSMField(protected=True) refuses the assignment refresh_from_db makes; let the reload through.
-        fields = kwargs.get("fields") or (args[1] if len(args) > 1 else None)
-        if fields is None or "status" in fields:
-            self.__dict__.pop("status", None)
-        super().refresh_from_db(*args, **kwargs)
 
     @transition(field=status, source=ProjectStatus.DRAFT, target=ProjectStatus.PUSHED)
     def mark_pushed(self):

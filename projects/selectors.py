@@ -2,21 +2,34 @@
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from common.access import visible_to
 from common.models import Unit, User
 from projects.models import Enterprise, Project, ProjectStatus, Timeliness
 
 
-def project_visible_to(user: User) -> QuerySet[Project]:
-    """A clerk sees only their own unit's projects; HRSS, leaders and admins see the district."""
-    qs = Project.objects.all()
-    if user.sees_all_units:
+def project_visible_to(user: User, *, today: dt.date | None = None) -> QuerySet[Project]:
+    """A clerk sees only their own unit's projects; HRSS, leaders and admins see the district.
+
+    Every row carries its P6 `timeliness` (with_timeliness), so pages, exports and the API show the one
+    decision instead of deciding again."""
+    return with_timeliness(visible_to(user, Project.objects.all()), today)
+
+
+def with_timeliness(qs: QuerySet[Project], today: dt.date | None = None) -> QuerySet[Project]:
+    """P6, decided once: annotate each project's `timeliness` (a projects.models.Timeliness value) from
+    _timeliness_conditions. A queryset already annotated is returned as it is."""
+    if "timeliness" in qs.query.annotations:
         return qs
-    if user.unit_id is None:
-        return qs.none()
-    return qs.filter(unit_id=user.unit_id)
+    conditions = _timeliness_conditions(today or timezone.localdate())
+    return qs.annotate(
+        timeliness=Case(
+            *(When(condition, then=Value(str(value))) for value, condition in conditions.items()),
+            output_field=CharField(),
+        )
+    )
 
 
 def enterprise_visible_to(user: User) -> QuerySet[Enterprise]:
@@ -32,7 +45,8 @@ def enterprise_visible_to(user: User) -> QuerySet[Enterprise]:
 def project_filter_timeliness(
     qs: QuerySet[Project], value: str, today: dt.date | None = None
 ) -> QuerySet[Project]:
-    """P6: on time / late (pushed after the deadline) / overdue (unpushed past it) / pending (unpushed, in time)."""
+    """P6: on time / late (pushed after the deadline) / overdue (unpushed past it) / pending (unpushed, in time).
+    Filters by the conditions the annotation is made of (they can use the status/deadline index)."""
     conditions = _timeliness_conditions(today or timezone.localdate())
     return qs.filter(conditions[value]) if value in conditions else qs
 
@@ -48,40 +62,23 @@ def _timeliness_conditions(today: dt.date, prefix: str = "") -> dict[str, Q]:
     }
 
 
-def project_list_for_ledger(*, user: User, filters: dict) -> QuerySet[Project]:
-    """The ledger (P5) with the filters of the list page, the export and the API."""
-    qs = project_visible_to(user).select_related("unit", "street", "bidder_unit", "owner", "contractor")
-    if unit := filters.get("unit"):
-        qs = qs.filter(unit=unit)
-    if street := filters.get("street"):
-        qs = qs.filter(street=street)
-    if category := filters.get("category"):
-        qs = qs.filter(category=category)
-    if funding_type := filters.get("funding_type"):
-        qs = qs.filter(funding_type=funding_type)
-    if status := filters.get("status"):
-        qs = qs.filter(status=status)
-    if late := filters.get("late"):
-        qs = project_filter_timeliness(qs, late)
-    if date_from := filters.get("date_from"):
-        qs = qs.filter(trigger_date__gte=date_from)
-    if date_to := filters.get("date_to"):
-        qs = qs.filter(trigger_date__lte=date_to)
-    if q := (filters.get("q") or "").strip():
-        qs = qs.filter(
-            Q(name__icontains=q)
-            | Q(owner__name__icontains=q)
-            | Q(contractor__name__icontains=q)
-            | Q(owner__uscc=q.upper())
-            | Q(contractor__uscc=q.upper())
-        )
-    return qs.order_by(_ordering(filters.get("ordering") or "-created_at"), "-id")
+LEDGER_RELATED = ("unit", "street", "bidder_unit", "owner", "contractor")
 
 
-def _ordering(key: str):
-    """Empty values (unpushed, no amount yet) sort last on every database, as a clerk reads a list."""
+def project_ledger_base(user: User) -> QuerySet[Project]:
+    """The ledger (P5) before its filters: what the user may see, with what a row shows. The filters of the
+    list page, the export and the API are projects.filters.ledger_filterset, applied to this."""
+    return project_visible_to(user).select_related(*LEDGER_RELATED)
+
+
+def project_ordered(qs: QuerySet[Project], key: str | None) -> QuerySet[Project]:
+    """Ledger order; empty values (unpushed, no amount yet) sort last on every database, as a clerk reads a
+    list. The newest registration breaks ties, so pages never overlap."""
+    key = key or "-created_at"
     field = F(key.lstrip("-"))
-    return field.desc(nulls_last=True) if key.startswith("-") else field.asc(nulls_last=True)
+    return qs.order_by(
+        field.desc(nulls_last=True) if key.startswith("-") else field.asc(nulls_last=True), "-id"
+    )
 
 
 def project_todo_for_unit(*, unit_id: int) -> QuerySet[Project]:
@@ -127,10 +124,8 @@ def project_district_totals(*, today: dt.date | None = None) -> dict[str, int]:
 
 def project_overdue_unpushed(*, user: User, today: dt.date | None = None) -> QuerySet[Project]:
     """P6: projects whose push deadline has passed while still unpushed."""
-    overdue = _timeliness_conditions(today or timezone.localdate())[Timeliness.OVERDUE]
     return (
-        project_visible_to(user)
-        .filter(overdue)
+        project_filter_timeliness(project_visible_to(user, today=today), Timeliness.OVERDUE, today)
         .select_related("unit", "street")
         .order_by("push_deadline", "id")
     )

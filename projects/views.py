@@ -14,57 +14,63 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from common.history import history_entries
-from common.masking import sees_personal_data
-from projects import ledger_excel, services
-from projects.forms import LedgerFilterForm, LedgerImportForm, ProjectForm
-from projects.selectors import enterprise_visible_to, project_list_for_ledger, project_visible_to
+from common.access import can_act_for_unit, can_push_projects, require_writer, sees_personal_data
+from common.audit import timeline
+from common.formats import format_date
+from common.jobs import job_start
+from common.policy import policy_value
+from common.workdays import working_days_late
+from projects import jobs as project_jobs
+from projects import services
+from projects.filters import ledger_filterset
+from projects.forms import LedgerImportForm, ProjectForm
+from projects.ledger_export import export_ledger
+from projects.selectors import enterprise_visible_to, project_visible_to
 
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _require_writer(user) -> None:
-    if user.is_read_only:
-        raise PermissionDenied("领导账号为只读")
-
-
 @login_required
 def ledger(request):
-    form = LedgerFilterForm(request.GET or None, user=request.user)
-    projects = project_list_for_ledger(user=request.user, filters=form.filters())
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A bad filter value is reported at its field and dropped; the others still apply (P5).
+    filters = ledger_filterset(request.GET, user=request.user)
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "projects/ledger.html",
-        {"form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate()},
+        {"form": filters.form, "page": page, "query": query.urlencode(), "today": timezone.localdate()},
     )
 
 
 @login_required
 def ledger_export(request):
-    form = LedgerFilterForm(request.GET or None, user=request.user)
-    if form.is_bound and not form.is_valid():
-        # Never hand out a file that silently ignores a filter the clerk believes is applied.
-        messages.error(
-            request, "筛选条件有误，未导出：" + "；".join(e for errs in form.errors.values() for e in errs)
-        )
+    filterset = ledger_filterset(request.GET, user=request.user)
+    if not filterset.is_valid():
+        messages.error(request, project_jobs.filter_refusal(filterset))
         return redirect(f"{reverse('projects:ledger')}?{request.GET.urlencode()}")
-    projects = project_list_for_ledger(user=request.user, filters=form.filters())
+    projects = filterset.qs
+    if projects.count() > project_jobs.EXPORT_DIRECT_MAX_ROWS:
+        # Seconds of work: a worker writes the file while the job page shows progress, then downloads it.
+        job = job_start(
+            kind="projects.ledger_export", user=request.user, params={"query": request.GET.urlencode()}
+        )
+        return redirect(job)
     # Spooled to a temp file, not memory: the workbook streams rows from the database (memory flat in N).
     out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
-    ledger_excel.export_ledger(projects, out, viewer=request.user)
+    export_ledger(projects, out, viewer=request.user)
     out.seek(0)
-    filename = f"中站区在建工程项目信息推送台账_{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX)
+    return FileResponse(
+        out, as_attachment=True, filename=project_jobs.ledger_export_filename(), content_type=XLSX
+    )
 
 
 @login_required
 def ledger_template(request):
     out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
-    ledger_excel.export_ledger(project_visible_to(request.user).none(), out, viewer=request.user)
+    export_ledger(project_visible_to(request.user).none(), out, viewer=request.user)
     out.seek(0)
     return FileResponse(
         out, as_attachment=True, filename="附件1_项目信息推送台账_导入模板.xlsx", content_type=XLSX
@@ -73,40 +79,34 @@ def ledger_template(request):
 
 @login_required
 def ledger_import(request):
-    _require_writer(request.user)
-    form = LedgerImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        result = ledger_excel.import_ledger(user=request.user, upload=form.cleaned_data["file"])
-        if result.ok:
-            late = result.late_count
-            text = f"导入成功：共 {len(result.projects)} 个项目已推送至人社局。"
-            if late:
-                messages.warning(
-                    request,
-                    text + f"其中 {late} 个项目超过推送截止日期，已按逾期推送记入单位推送时效（P6）。",
-                )
-            else:
-                messages.success(request, text)
-            return redirect("projects:ledger")
+    require_writer(request.user)
+    # Bound on every POST, even one without a file, so "no file chosen" is said at the field.
+    form = LedgerImportForm(request.POST, request.FILES) if request.method == "POST" else LedgerImportForm()
+    if form.is_bound and form.is_valid():
+        # Every import is a job: rows are checked and pushed by a worker; its page shows progress, then the
+        # outcome (the count pushed, or the table of row errors).
+        job = job_start(kind="projects.ledger_import", user=request.user, upload=form.cleaned_data["file"])
+        return redirect(job)
     limits = {
         "max_rows": settings.LEDGER_IMPORT_MAX_ROWS,
         "max_mb": settings.LEDGER_IMPORT_MAX_BYTES // (1024 * 1024),
     }
-    return render(request, "projects/import.html", {"form": form, "result": result, **limits})
+    return render(request, "projects/import.html", {"form": form, **limits})
 
 
 @login_required
 def project_create(request):
-    _require_writer(request.user)
-    unit = request.user.unit
-    if not request.user.sees_all_units and not (unit and unit.pushes_projects):
+    require_writer(request.user)
+    if not can_push_projects(request.user):
+        unit = request.user.unit
         raise PermissionDenied(
             f"{unit.name if unit else '您的账号'}无需向人社局推送项目（P1：行业主管部门、街道办事处、经开区管委会、中晟集团推送）。"
         )
     form = ProjectForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        push = "push" in request.POST
+    push = "push" in request.POST
+    if request.method == "POST" and not form.is_valid():
+        _add_rule_errors(form, unit=form.target_unit(), push=push)
+    elif request.method == "POST":
         try:
             project = services.project_create(
                 user=request.user, unit=form.target_unit(), data=form.to_data(), push=push
@@ -119,10 +119,14 @@ def project_create(request):
             else:
                 messages.info(
                     request,
-                    f"已保存“{project.name}”，请最迟于 {_cn_date(project.push_deadline)}（含当日）推送。",
+                    f"已保存“{project.name}”，请最迟于 {format_date(project.push_deadline)}（含当日）推送。",
                 )
             return redirect(project.get_absolute_url())
-    return render(request, "projects/form.html", {"form": form, "creating": True})
+    return render(
+        request,
+        "projects/form.html",
+        {"form": form, "creating": True, "push_working_days": policy_value("P1.push_working_days")},
+    )
 
 
 @login_required
@@ -134,23 +138,29 @@ def project_detail(request, pk):
         pk=pk,
     )
     show_personal = sees_personal_data(request.user, project.unit_id)
+    today = timezone.localdate()
     return render(
         request,
         "projects/detail.html",
         {
             "project": project,
-            "history": history_entries(project, masked_fields=() if show_personal else services.PHONE_FIELDS),
+            "timeline": timeline(project, masked_fields=() if show_personal else services.PHONE_FIELDS),
             "show_personal": show_personal,
-            "can_edit": services.user_can_act_for_unit(request.user, project.unit),
+            "can_edit": can_act_for_unit(request.user, project.unit),
             "missing_for_push": [] if project.is_pushed else services.project_missing_for_push(project),
-            "today": timezone.localdate(),
+            # P6: how late a push today would be (0 while in time), as 逾期N个工作日.
+            "overdue_working_days": 0
+            if project.is_pushed
+            else working_days_late(project.push_deadline, today),
+            "push_working_days": policy_value("P1.push_working_days"),
+            "today": today,
         },
     )
 
 
 @login_required
 def project_edit(request, pk):
-    _require_writer(request.user)
+    require_writer(request.user)
     project = get_object_or_404(project_visible_to(request.user).select_related("owner", "contractor"), pk=pk)
     initial = ProjectForm.initial_from(services.ProjectData.from_project(project), project.unit)
     form = ProjectForm(request.POST or None, user=request.user, initial=initial)
@@ -159,8 +169,10 @@ def project_edit(request, pk):
     for field in locked:
         if field in form.fields:
             form.fields[field].disabled = True
-    if request.method == "POST" and form.is_valid():
-        push = "push" in request.POST
+    push = "push" in request.POST
+    if request.method == "POST" and not form.is_valid():
+        _add_rule_errors(form, unit=project.unit, push=push or project.is_pushed, instance=project)
+    elif request.method == "POST":
         try:
             project = services.project_update(
                 user=request.user, project=project, data=form.to_data(), push=push
@@ -173,13 +185,22 @@ def project_edit(request, pk):
             else:
                 messages.success(request, "已保存修改。")
             return redirect(project.get_absolute_url())
-    return render(request, "projects/form.html", {"form": form, "project": project, "creating": False})
+    return render(
+        request,
+        "projects/form.html",
+        {
+            "form": form,
+            "project": project,
+            "creating": False,
+            "push_working_days": policy_value("P1.push_working_days"),
+        },
+    )
 
 
 @login_required
 @require_POST
 def project_push(request, pk):
-    _require_writer(request.user)
+    require_writer(request.user)
     project = get_object_or_404(project_visible_to(request.user), pk=pk)
     try:
         project = services.project_push(user=request.user, project=project)
@@ -201,18 +222,30 @@ def enterprise_detail(request, pk):
     return render(
         request,
         "projects/enterprise_detail.html",
-        {"enterprise": enterprise, "projects": projects, "history": history_entries(enterprise)},
+        # An enterprise's record holds no personal data: nothing to mask.
+        {"enterprise": enterprise, "projects": projects, "timeline": timeline(enterprise)},
     )
+
+
+def _add_rule_errors(form, *, unit, push: bool, instance=None) -> None:
+    """The form found format errors: the service still names the rules the other fields break, so a clerk
+    sees every problem in one round (P3), each at its field. Nothing is saved."""
+    if unit is None:
+        return
+    try:
+        services.project_validate(
+            unit=unit, data=form.to_data(), push=push, instance=instance, actor=form.user
+        )
+    except ValidationError as e:
+        for field, messages_ in e.message_dict.items():
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, messages_)
 
 
 def _add_service_errors(form, error: ValidationError) -> None:
     """Show the service's errors at their fields; one about a field the form doesn't offer goes on top."""
     for field, messages_ in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages_)
-
-
-def _cn_date(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _report_push(request, project) -> None:
@@ -225,5 +258,5 @@ def _report_push(request, project) -> None:
 
 def _push_message(project) -> str:
     if project.is_late:
-        return f"已推送至人社局。推送截止日期为 {_cn_date(project.push_deadline)}，本次逾期 {project.late_working_days} 个工作日，已记入单位推送时效（P6）。"
+        return f"已推送至人社局。推送截止日期为 {format_date(project.push_deadline)}，本次逾期 {project.late_working_days} 个工作日，已记入单位推送时效（P6）。"
     return "已按时推送至人社局。"

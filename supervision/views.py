@@ -5,7 +5,19 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
+from common.access import sees_all_units
+from common.policy import policy_value
+from common.workdays import working_days_late_many
 from projects import selectors as project_selectors
+from projects.services import project_missing_for_push
+
+
+def _mark_overdue_working_days(projects: list, today) -> list:
+    """P6: each unpushed project's lateness as 逾期N个工作日 (working days, as a push today would count)."""
+    late = working_days_late_many([p.push_deadline for p in projects], today)
+    for p in projects:
+        p.overdue_working_days = late[p.push_deadline]
+    return projects
 
 
 @login_required
@@ -13,12 +25,22 @@ def home(request):
     user = request.user
     today = timezone.localdate()
     context = {"today": today}
-    if user.sees_all_units:
+    if sees_all_units(user):
         context["totals"] = project_selectors.project_district_totals(today=today)
-        context["overdue"] = project_selectors.project_overdue_unpushed(user=user, today=today)[:10]
+        overdue = list(project_selectors.project_overdue_unpushed(user=user, today=today)[:10])
+        context["overdue"] = _mark_overdue_working_days(overdue, today)
     elif user.unit_id:
-        context["todo"] = list(project_selectors.project_todo_for_unit(unit_id=user.unit_id)[:50])
+        todo = list(
+            project_selectors.project_todo_for_unit(unit_id=user.unit_id).select_related(
+                "bidder_unit", "owner", "contractor"
+            )[:50]
+        )
+        for p in todo:
+            # A complete draft is pushed from here; an incomplete one is completed in the edit form first.
+            p.missing_for_push = project_missing_for_push(p)
+        context["todo"] = _mark_overdue_working_days(todo, today)
         context["unit_totals"] = project_selectors.project_visible_to(user).count()
+        context["push_working_days"] = policy_value("P1.push_working_days")
     return render(request, "supervision/home.html", context)
 
 
@@ -28,19 +50,14 @@ OVERDUE_SHOWN = 50
 @login_required
 def accountability(request):
     """P6: per-unit push timeliness, for HRSS and leaders."""
-    if not request.user.sees_all_units:
+    if not sees_all_units(request.user):
         raise PermissionDenied("推送时效统计仅对人社局和领导开放")
     today = timezone.localdate()
     rows = list(project_selectors.project_accountability_by_unit(today=today))
+    # The board shows the first 50; the ledger filter lists them all (with paging and export).
+    overdue = list(project_selectors.project_overdue_unpushed(user=request.user, today=today)[:OVERDUE_SHOWN])
     return render(
         request,
         "supervision/accountability.html",
-        {
-            "rows": rows,
-            "today": today,
-            # The board shows the first 50; the ledger filter lists them all (with paging and export).
-            "overdue": project_selectors.project_overdue_unpushed(user=request.user, today=today)[
-                :OVERDUE_SHOWN
-            ],
-        },
+        {"rows": rows, "today": today, "overdue": _mark_overdue_working_days(overdue, today)},
     )

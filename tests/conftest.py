@@ -6,9 +6,24 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_eager():
+    """Tests need no broker: tasks run in-process (a real worker runs in tests/common/test_jobs.py and, with
+    REDIS_URL, tests/test_celery_redis.py)."""
+    from zhongzhan_wages.celery import app
+
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Background jobs (common.jobs): files in the test's own folder, progress in a cache of the test's own.
+    settings.JOB_FILES_ROOT = tmp_path / "jobs"
+    settings.DOCUMENT_FILES_ROOT = tmp_path / "documents"  # issued PDFs (common.documents)
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+    }
     # Full-strength hashing costs ~0.3 s per user; tests don't need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -22,6 +37,17 @@ def units(db):
 
     call_command("loaddata", "units", verbosity=0)
     return {u.name: u for u in Unit.objects.all()}
+
+
+@pytest.fixture
+def institutions(db):
+    """附件3 from fixtures/institutions.json (7 banks, 4 insurers, 4 guarantee firms; one paused)."""
+    from django.core.management import call_command
+
+    from deposits.models import Institution
+
+    call_command("loaddata", "institutions", verbosity=0)
+    return {i.name: i for i in Institution.objects.all()}
 
 
 @pytest.fixture

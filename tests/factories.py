@@ -4,17 +4,15 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
-from stdnum.cn import uscc
 
 from common.models import Role, Unit, User
+from projects.columns import DATA_COLUMNS
 from projects.services import ProjectData, project_create
+from tests.helpers import make_uscc
+
+__all__ = ["PASSWORD", "UserFactory", "create_project", "make_uscc", "project_data", "project_fields"]
 
 PASSWORD = "test-pass-123"
-
-
-def make_uscc(serial: int) -> str:
-    base = f"91410803MA{serial:07d}"
-    return base + uscc.calc_check_digit(base)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -72,29 +70,19 @@ def create_project(*, user: User, street: Unit, push: bool = False, serial: int 
 
 
 def project_fields(units: dict, *, serial: int = 1, bidder: str = "区住房城乡建设局", **overrides) -> dict:
-    """What a clerk types into the form or a client posts to the API: a complete 附件1 record, as text and ids."""
-    values = {
-        "name": f"测试项目{serial}",
-        "street": units["李封街道办事处"].pk,
-        "category": "municipal",
-        "funding_type": "government",
-        "trigger_type": "industry_info",
-        "trigger_date": "2026-09-01",
-        "bidder_unit": units[bidder].pk,
-        "unit_leader_name": "周主任",
-        "unit_leader_phone": "0391-2958100",
-        "owner_name": "焦作市中站区城市建设投资有限公司",
-        "owner_uscc": make_uscc(1),
-        "owner_manager_name": "孙工",
-        "owner_manager_phone": "13903910001",
-        "contractor_name": f"河南测试建设工程有限公司{serial}",
-        "contractor_uscc": make_uscc(1000 + serial),
-        "contractor_manager_name": "吴经理",
-        "contractor_manager_phone": "13803910002",
-        "contract_total_wan": "1234.56",
-        "contract_signed_on": "2026-09-01",
-        "planned_start_on": "2026-10-15",
-        "remarks": "",
-    }
+    """What a clerk types into the form or a client posts to the API: project_data's complete record, one
+    value per 附件1 column (projects.columns.DATA_COLUMNS), as text and ids."""
+    data = project_data(street=units["李封街道办事处"], bidder_unit=units[bidder], serial=serial)
+    values = {column.field: _as_typed(getattr(data, column.field)) for column in DATA_COLUMNS}
     values.update(overrides)
     return values
+
+
+def _as_typed(value):
+    if isinstance(value, Unit):
+        return value.pk
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return "" if value is None else value

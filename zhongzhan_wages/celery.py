@@ -1,20 +1,63 @@
 """The Celery app and the whole beat schedule, in one place.
 
-Without CELERY_BROKER_URL tasks run eagerly (settings.CELERY_TASK_ALWAYS_EAGER), so a clerk's PC needs no Redis.
-Deadlines are stored on the rows and swept by periodic jobs, never scheduled as countdown/ETA tasks
-(Redis redelivers those after the visibility timeout).
+Always a real worker: Redis in production (CELERY_BROKER_URL), kombu's filesystem transport under var/celery for
+`make run` (scripts/run_local.py starts the worker with the beat embedded). Tests run tasks eagerly
+(tests/conftest.py). Deadlines are stored on the rows and swept by periodic jobs, never scheduled as
+countdown/ETA tasks (Redis redelivers those after the visibility timeout).
 """
 
+import contextlib
 import os
+from pathlib import Path
 
 from celery import Celery
+from celery.schedules import crontab
+from celery.signals import celeryd_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhongzhan_wages.settings")
 
 app = Celery("zhongzhan_wages")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.broker_url = app.conf.broker_url or "memory://"
 app.autodiscover_tasks()
 
-# The beat schedule. Later issues add the clue sweeps (C3) here.
-app.conf.beat_schedule = {}
+
+@app.on_after_configure.connect
+def _create_filesystem_broker_folders(sender, **kwargs) -> None:
+    # kombu's filesystem transport expects its folders to exist; the web server (producer) and the worker
+    # (consumer) both configure the app, so whichever starts first creates them.
+    options = sender.conf.broker_transport_options or {}
+    if str(sender.conf.broker_url).startswith("filesystem://"):
+        for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder"):
+            if options.get(key):
+                Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@celeryd_init.connect
+def _yield_the_cpu_to_pages(**kwargs) -> None:
+    # Jobs are batch work beside the web server on the same cores: when the CPU is short, pages come first
+    # (a niced export only takes longer while pages are busy; bench/load_bench.py measures pages under
+    # exports). Sent by `celery worker` only (pool processes and the embedded beat inherit it), never in a
+    # test's in-process worker. JOB_WORKER_NICE=0 turns it off.
+    from django.conf import settings
+
+    nice = settings.JOB_WORKER_NICE
+    if not nice:
+        return
+    os.nice(nice)
+    # Linux's autogroups share the CPU fairly between sessions whatever the processes' nice values, and
+    # scripts/run_local.py (like any supervisor) starts the worker in a session of its own: lower the session's
+    # share too. Only as the session's leader, so that a worker started by hand never slows its shell's session.
+    if os.getsid(0) == os.getpid():
+        with contextlib.suppress(OSError):
+            Path("/proc/self/autogroup").write_text(str(nice))
+
+
+# The beat schedule (Asia/Shanghai, CELERY_TIMEZONE). Exactly one beat runs it: `worker -B` in `make run`,
+# the `beat` service in docker-compose. Later issues add the clue sweeps (C3) here.
+app.conf.beat_schedule = {
+    # Job uploads and result files (exports) are kept JOB_FILES_KEEP_DAYS days (common.jobs).
+    "job-files-cleanup": {
+        "task": "common.tasks.job_files_cleanup",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}

@@ -158,3 +158,103 @@ def test_the_handler_keeps_a_services_refusal_and_hides_why_a_record_is_not_foun
         404,
         {"code": "not_found", "message": "记录不存在或您无权查看"},
     )
+
+
+NOT_FOUND = {"code": "not_found", "message": "记录不存在或您无权查看"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path, methods",
+    [
+        ("/api/projects/0.5/push/", ("get", "post")),  # matches no route
+        ("/api/projects/1/nonsense/", ("get", "post")),
+        ("/api/nothing-here/", ("get", "post")),
+        ("/api/projects/abc/", ("get",)),  # the detail route, with an id that is not a number: after the 401
+    ],
+)
+def test_an_unmatched_api_path_is_a_json_404_in_the_error_shape(zhujian, api_as, path, methods):
+    routed = path == "/api/projects/abc/"
+    for client in (api_as(zhujian),) if routed else (api_as(zhujian), api_as(None)):
+        for method in methods:
+            response = getattr(client, method)(path)
+            assert response.status_code == 404, (method, path)
+            assert response["Content-Type"] == "application/json"
+            assert response.json() == NOT_FOUND
+
+
+@pytest.mark.django_db
+def test_a_page_outside_the_api_keeps_the_chinese_html_404(client, zhujian):
+    client.force_login(zhujian)
+    response = client.get("/projects/0.5/")
+    assert response.status_code == 404
+    assert "记录不存在" in response.content.decode() and response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_an_api_path_without_its_slash_is_still_redirected_to_the_slashed_one(zhujian, api_as):
+    response = api_as(zhujian).get("/api/projects")
+    assert (response.status_code, response["Location"]) == (301, "/api/projects/")
+
+
+@pytest.mark.django_db
+def test_page_0_is_a_404_and_every_list_documents_it(client, zhujian, api_as):
+    response = api_as(zhujian).get("/api/units/?page=0")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    client.force_login(zhujian)
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    for path in ("/api/projects/", "/api/units/", "/api/enterprises/"):
+        not_found = schema["paths"][path]["get"]["responses"]["404"]
+        assert "页码超出范围" in not_found["description"], path
+        assert not_found["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
+
+
+@pytest.mark.django_db
+def test_the_schema_allows_a_unit_without_email_as_the_api_returns_it(client, zhujian, api_as, units):
+    emails = {u["email"] for u in api_as(zhujian).get("/api/units/?page_size=200").json()["results"]}
+    assert "" in emails  # several units have none on file
+    client.force_login(zhujian)
+    email = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]["Unit"][
+        "properties"
+    ]["email"]
+    assert email["type"] == "string" and "format" not in email
+
+
+@pytest.mark.django_db
+def test_a_json_body_larger_than_the_cap_is_refused_before_it_is_read(zhujian, api_as, settings):
+    response = api_as(zhujian).generic(
+        "POST",
+        "/api/projects/",
+        b"{}",
+        content_type="application/json",
+        CONTENT_LENGTH=str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),  # the test payload raises if over-read
+    )
+    # DRF reads JSON through Django's request.body, which checks DATA_UPLOAD_MAX_MEMORY_SIZE first (handler400).
+    assert response.status_code == 400
+    assert response.json() == {"code": "request_too_large", "message": "提交的内容过大：每次最多 12 MB"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role, granted, sees_docs",
+    [
+        ("clerk", False, True),
+        ("dispatcher", False, True),
+        ("petition_clerk", False, True),
+        ("admin", False, True),
+        ("leader", False, False),
+        ("leader", True, True),
+    ],
+)
+def test_the_docs_link_and_the_docs_agree_for_every_role(client, units, role, granted, sees_docs):
+    from common.models import Role
+    from tests.factories import UserFactory
+
+    assert role in Role.values
+    unit = None if role in ("leader", "admin") else units["区人力资源社会保障局"]
+    user = UserFactory(username=f"{role}_{granted}", unit=unit, role=role, api_token_allowed=granted)
+    client.force_login(user)
+    home = client.get("/").content.decode()
+    assert ('href="/api/docs/"' in home) is sees_docs
+    assert client.get("/api/docs/").status_code == (200 if sees_docs else 403)
+    assert client.get("/api/schema/").status_code == (200 if sees_docs else 403)

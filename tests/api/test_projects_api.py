@@ -354,28 +354,41 @@ def _names(client, query: str) -> set[str]:
 
 
 @pytest.mark.django_db
-def test_p5_filters_by_unit_street_category_status_and_lateness(dispatcher, api_as, units, ledger):
+def test_p5_filters_by_unit_street_category_status_and_timeliness(dispatcher, api_as, units, ledger):
     client = api_as(dispatcher)
     assert _names(client, f"unit={units['区交通运输局'].pk}") == {"测试项目2", "测试项目3"}
     assert _names(client, f"street={units['王封街道办事处'].pk}") == {"测试项目2", "测试项目4"}
     assert _names(client, "category=transport") == {"测试项目2"}
     assert _names(client, "funding_type=government&category=housing") == {"测试项目5"}
     assert _names(client, "status=pushed") == {"测试项目1", "测试项目2"}
-    assert _names(client, "late=on_time") == {"测试项目1"}
-    assert _names(client, "late=late") == {"测试项目2"}
-    assert _names(client, "late=overdue") == {"测试项目3"}
+    assert _names(client, "timeliness=on_time") == {"测试项目1"}
+    assert _names(client, "timeliness=late") == {"测试项目2"}
+    assert _names(client, "timeliness=overdue") == {"测试项目3"}
+    assert _names(client, "timeliness=pending") == {"测试项目4", "测试项目5"}
+
+
+@pytest.mark.django_db
+def test_p6_each_project_carries_the_timeliness_the_filter_uses(dispatcher, api_as, ledger):
+    with time_machine.travel(NOW, tick=False):
+        results = api_as(dispatcher).get("/api/projects/").json()["results"]
+    shown = {p["name"]: (p["timeliness"], p["timeliness_display"], p["is_overdue"]) for p in results}
+    assert shown == {
+        "测试项目1": ("on_time", "按时推送", False),
+        "测试项目2": ("late", "逾期推送", False),
+        "测试项目3": ("overdue", "逾期未推送", True),
+        "测试项目4": ("pending", "期限内待推送", False),
+        "测试项目5": ("pending", "期限内待推送", False),
+    }
 
 
 @pytest.mark.django_db
 def test_p5_filters_by_trigger_date_range_and_searches_name_and_enterprise(dispatcher, api_as, ledger):
+    # The same parameters as the ledger page and its export (projects.filters).
     client = api_as(dispatcher)
-    assert _names(client, "trigger_date_from=2026-09-29&trigger_date_to=2026-10-16") == {
-        "测试项目3",
-        "测试项目5",
-    }
-    assert _names(client, "search=测试项目4") == {"测试项目4"}
-    assert _names(client, "search=建设工程有限公司2") == {"测试项目2"}
-    assert _names(client, f"search={make_uscc(1003).lower()}") == {"测试项目3"}
+    assert _names(client, "date_from=2026-09-29&date_to=2026-10-16") == {"测试项目3", "测试项目5"}
+    assert _names(client, "q=测试项目4") == {"测试项目4"}
+    assert _names(client, "q=建设工程有限公司2") == {"测试项目2"}
+    assert _names(client, f"q={make_uscc(1003).lower()}") == {"测试项目3"}
 
 
 @pytest.mark.django_db
@@ -389,18 +402,23 @@ def test_p5_orders_by_push_deadline(dispatcher, api_as, ledger):
 
 @pytest.mark.django_db
 def test_p5_a_clerks_unit_filter_cannot_widen_their_scope(zhujian, jiaotong, api_as, units, ledger):
-    assert _names(api_as(zhujian), f"unit={units['区交通运输局'].pk}") == set()
+    # As on the ledger page: a clerk is not offered the unit filter, and a forged one changes nothing.
+    own = {"测试项目1", "测试项目4", "测试项目5"}
+    assert _names(api_as(zhujian), "") == own
+    assert _names(api_as(zhujian), f"unit={units['区交通运输局'].pk}") == own
 
 
 @pytest.mark.django_db
 def test_bad_filter_values_are_400_at_the_filter_in_chinese(dispatcher, api_as, ledger):
     client = api_as(dispatcher)
-    bad_choice = client.get("/api/projects/?late=sometimes").json()
-    reversed_range = client.get(
-        "/api/projects/?trigger_date_from=2026-10-01&trigger_date_to=2026-09-01"
-    ).json()
-    assert bad_choice["code"] == "validation_error" and "late" in bad_choice["errors"]
-    assert reversed_range["errors"] == {"trigger_date_to": ["结束日期不能早于开始日期"]}
+    bad_choice = client.get("/api/projects/?timeliness=sometimes").json()
+    reversed_range = client.get("/api/projects/?date_from=2026-10-01&date_to=2026-09-01").json()
+    nul = client.get("/api/projects/?q=%00")
+    assert bad_choice["code"] == "validation_error" and "timeliness" in bad_choice["errors"]
+    assert reversed_range["errors"] == {"date_to": ["结束日期不能早于开始日期"]}
+    # B11: Django's own translation of this message is garbled ("不允许是用空字符串。").
+    assert nul.status_code == 400
+    assert nul.json()["errors"] == {"q": ["搜索内容含有不允许的字符（空字符），请删除后重新搜索"]}
 
 
 def _list_queries(client) -> int:

@@ -79,7 +79,7 @@ def test_p1_p5_clerk_pushes_a_project_sees_it_in_the_ledger_and_exports_it(
     expect(page.locator(".msg-success")).to_have_text("已按时推送至人社局。")
     expect(page.get_by_role("heading", name=re.compile(re.escape(PROJECT)))).to_be_visible()
     expect(page.get_by_text("已按时推送", exact=True)).to_be_visible()
-    expect(page.get_by_text("2345.67 万元")).to_be_visible()
+    expect(page.get_by_text("2,345.67 万元")).to_be_visible()
     detail_url = page.url
     shoot("03_project_page")
 

@@ -7,8 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import PASSWORD
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+from tests.helpers import SHANGHAI
 
 
 def login(client, user):
@@ -125,3 +124,164 @@ def test_demo_data_with_its_published_password_is_refused_in_production(settings
     with pytest.raises(CommandError, match="不能载入演示数据"):
         call_command("seed_demo")
     assert not User.objects.filter(username="zhujian").exists()
+
+
+# Issue 5 B3: login throttling (django-axes, settings.AXES_*).
+LOCKED = "该用户名连续登录失败5次，已锁定15分钟，请稍后再试；如需立即解锁，请联系系统管理员。"
+START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI)
+
+
+def attempt(client, username, password="wrong-password", path="/login/"):
+    return client.post(path, {"username": username, "password": password})
+
+
+@pytest.mark.django_db
+def test_it_locks_a_username_after_5_failures_and_refuses_even_the_right_password(
+    client, zhujian, time_machine
+):
+    time_machine.move_to(START, tick=False)
+    for _ in range(4):
+        response = attempt(client, zhujian.username)
+        assert "用户名或密码不正确" in response.content.decode()
+    fifth = attempt(client, zhujian.username)
+    assert fifth.status_code == 429
+    assert LOCKED in fifth.content.decode()
+    right = login(client, zhujian)
+    assert right.status_code == 429
+    body = right.content.decode()
+    assert LOCKED in body and "用户名或密码不正确" not in body
+    assert f'value="{zhujian.username}"' in body  # still the login form, at the field
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_the_lock_lasts_15_minutes_from_the_5th_failure_and_attempts_meanwhile_do_not_extend_it(
+    client, zhujian, time_machine
+):
+    time_machine.move_to(START, tick=False)
+    for _ in range(5):
+        attempt(client, zhujian.username)
+    time_machine.shift(dt.timedelta(minutes=14))
+    assert attempt(client, zhujian.username).status_code == 429  # a wrong guess while locked
+    assert login(client, zhujian).status_code == 429
+    time_machine.shift(dt.timedelta(minutes=1, seconds=1))  # 15 min after the 5th failure
+    assert login(client, zhujian).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_lock_is_per_username(client, zhujian, jiaotong, time_machine):
+    time_machine.move_to(START, tick=False)
+    for _ in range(5):
+        attempt(client, zhujian.username)
+    assert login(client, jiaotong).status_code == 302  # same browser, same address, another user
+
+
+@pytest.mark.django_db
+def test_a_successful_login_clears_the_failure_count(client, zhujian, time_machine):
+    time_machine.move_to(START, tick=False)
+    for _ in range(4):
+        attempt(client, zhujian.username)
+    assert login(client, zhujian).status_code == 302
+    client.post("/logout/")
+    for _ in range(4):
+        assert attempt(client, zhujian.username).status_code == 200
+    assert login(client, zhujian).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_admin_login_locks_too_with_the_same_chinese_message(client, admin_user, time_machine):
+    time_machine.move_to(START, tick=False)
+    for _ in range(5):
+        response = attempt(client, admin_user.username, path="/admin/login/")
+    assert response.status_code == 429
+    assert LOCKED in response.content.decode()
+    response = attempt(client, admin_user.username, PASSWORD, path="/admin/login/")
+    assert (response.status_code, LOCKED in response.content.decode()) == (429, True)
+
+
+@pytest.mark.django_db
+def test_an_admin_unlocks_a_username_in_the_chinese_admin(client, zhujian, admin_user, time_machine):
+    from axes.models import AccessAttempt
+
+    time_machine.move_to(START, tick=False)
+    for _ in range(5):
+        attempt(client, zhujian.username)
+    assert login(client, zhujian).status_code == 429
+
+    admin_client = type(client)()
+    admin_client.force_login(admin_user)
+    index = admin_client.get("/admin/").content.decode()
+    assert "登录防护" in index and "登录失败记录" in index
+    changelist = admin_client.get("/admin/axes/accessattempt/").content.decode()
+    for text in ("连续失败次数", "最近失败时间", "已锁定"):
+        assert text in changelist
+    attempt_row = AccessAttempt.objects.get(username=zhujian.username)
+    response = admin_client.post(
+        "/admin/axes/accessattempt/",
+        {"action": "delete_selected", "_selected_action": [attempt_row.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert login(client, zhujian).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_failure_record_never_keeps_the_password(client, zhujian):
+    from axes.models import AccessAttempt
+
+    attempt(client, zhujian.username, "my-secret-guess")
+    assert "my-secret-guess" not in AccessAttempt.objects.get().post_data
+
+
+# Issue 5 B5: every logged-in user changes their own password.
+NEW_PASSWORD = "Qiang-Mima-2026!"
+
+
+@pytest.mark.django_db
+def test_every_page_header_links_to_the_password_page(client, leader):
+    client.force_login(leader)
+    assert 'href="/password/"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_password_page_is_in_chinese_and_needs_a_login(client, zhujian):
+    assert client.get("/password/")["Location"].startswith("/login/?next=")
+    client.force_login(zhujian)
+    body = client.get("/password/").content.decode()
+    for text in ("修改密码", "旧密码", "新密码", "新密码确认"):
+        assert text in body
+    assert "Old password" not in body and "New password" not in body
+
+
+@pytest.mark.django_db
+def test_it_changes_the_password_and_keeps_the_user_logged_in(client, zhujian):
+    client.force_login(zhujian)
+    response = client.post(
+        "/password/", {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert response["Location"] == "/password/done/"
+    assert "密码已修改" in client.get("/password/done/").content.decode()
+    assert client.get("/").status_code == 200
+    zhujian.refresh_from_db()
+    assert zhujian.check_password(NEW_PASSWORD)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "old, new1, new2, message",
+    [
+        ("wrong", NEW_PASSWORD, NEW_PASSWORD, "你的旧密码不正确"),
+        (PASSWORD, "abc123", "abc123", "密码长度太短"),
+        (PASSWORD, "password123", "password123", "这个密码太常见了"),
+        (PASSWORD, "20261201998877", "20261201998877", "密码只包含数字"),
+        (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "输入的两个密码不一致"),
+    ],
+)
+def test_a_rejected_password_says_why_at_the_field_in_chinese(client, zhujian, old, new1, new2, message):
+    client.force_login(zhujian)
+    response = client.post("/password/", {"old_password": old, "new_password1": new1, "new_password2": new2})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert message in body
+    assert 'class="field has-error' in body
+    zhujian.refresh_from_db()
+    assert zhujian.check_password(PASSWORD)

@@ -9,8 +9,8 @@ from django.urls import reverse
 from common import workdays
 from common.models import CalendarOverride
 from common.workdays import add_working_days, is_working_day, working_days_between
+from tests.helpers import SHANGHAI
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 D = dt.date
 
 
@@ -255,3 +255,33 @@ def test_p1_banner_is_quiet_while_every_deadline_stays_in_2026(client, admin_use
     time_machine.move_to(dt.datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI))
     client.force_login(admin_user)
     assert "节假日安排未录入" not in client.get(reverse("home")).content.decode()
+
+
+# --- P6 lateness in working days (common.workdays.working_days_late) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("deadline", "day", "late"),
+    [
+        (D(2026, 10, 16), D(2026, 10, 16), 0),  # Friday, on the day
+        (D(2026, 10, 16), D(2026, 10, 15), 0),  # before
+        (D(2026, 10, 16), D(2026, 10, 17), 1),  # Saturday: received Monday
+        (D(2026, 10, 16), D(2026, 10, 18), 1),  # Sunday: received Monday
+        (D(2026, 10, 16), D(2026, 10, 19), 1),  # Monday
+        (D(2026, 10, 16), D(2026, 10, 23), 5),  # a calendar week later: 5 working days
+        (D(2026, 9, 30), D(2026, 10, 3), 1),  # National Day: received Thu 10-08
+        (D(2026, 9, 30), D(2026, 10, 10), 3),  # 10-08, 10-09, 10-10 (调休 Saturday)
+    ],
+)
+@pytest.mark.django_db
+def test_p6_working_days_late(deadline, day, late):
+    assert workdays.working_days_late(deadline, day) == late
+
+
+@pytest.mark.django_db
+def test_p6_working_days_late_for_many_deadlines_agrees_with_one_at_a_time(django_assert_max_num_queries):
+    deadlines = [D(2026, 9, 30), D(2026, 10, 9), D(2026, 10, 12), D(2026, 10, 20), D(2026, 10, 30)]
+    expected = {d: workdays.working_days_late(d, D(2026, 10, 20)) for d in deadlines}
+    with django_assert_max_num_queries(2):
+        assert workdays.working_days_late_many(deadlines, D(2026, 10, 20)) == expected
+    assert expected[D(2026, 10, 20)] == expected[D(2026, 10, 30)] == 0

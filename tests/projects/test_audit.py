@@ -1,7 +1,7 @@
-"""Audit (issue 2, part 8): every create/change of a project, enterprise and unit keeps who, when and what
-changed, and the record's page shows it (field label, old → new)."""
+"""Audit (issue 2 part 8, issue 5 A1): every write of a project or an enterprise is in the action log with
+its dotted code, actor and time (common.audit.log_action, inside the service's transaction), and the record's
+page shows the timeline: each action with the field diffs django-simple-history kept (label, old → new)."""
 
-import datetime as dt
 import html
 import io
 
@@ -9,17 +9,13 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from common.history import history_entries
-from common.models import Unit
+from common.audit import timeline
+from common.models import ActionLog, Unit
 from projects.models import Enterprise, Project
-from tests.factories import create_project, make_uscc
+from projects.services import project_create, project_push
+from tests.factories import create_project, make_uscc, project_data
+from tests.helpers import at
 from tests.projects.test_push_form import form_data
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def at(y, m, d, hh=10, mm=0):
-    return dt.datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -54,30 +50,31 @@ def page_text(response) -> str:
 @pytest.mark.django_db
 def test_it_shows_who_changed_what_and_when_on_the_project_page(client, edited_project):
     response = client.get(reverse("projects:detail", args=[edited_project.pk]))
-    history = response.context["history"]
-    latest = history[0]
+    entries = response.context["timeline"]
+    latest = entries[0]
     assert latest["action"] == "修改项目"
     assert latest["who"].full_name == "张华"
     assert latest["when"] == at(2026, 9, 7, 15, 30)
     changes = {label: (old, new) for label, old, new in latest["changes"]}
     assert changes == {
-        "合同总额（万元）": ("1234.56", "2000.00"),
+        "合同总额（万元）": ("1,234.56", "2,000.00"),
         "所在街道": ("李封街道办事处", "王封街道办事处"),
         "备注": ("（空）", "人社局核实后更正合同额"),
     }
 
     body = page_text(response)
-    assert "变更记录" in body
-    assert "2026-09-07 15:30:00" in body and "张华" in body
-    assert "<del>1234.56</del> → 2000.00" in body
+    assert "操作记录" in body
+    assert "2026-09-07 15:30" in body and "张华" in body
+    assert "<del>1,234.56</del> → 2,000.00" in body
     assert "<del>李封街道办事处</del> → 王封街道办事处" in body
 
 
 @pytest.mark.django_db
 def test_it_keeps_the_creation_and_the_push_as_separate_entries(client, edited_project):
-    history = client.get(reverse("projects:detail", args=[edited_project.pk])).context["history"]
-    assert [h["action"] for h in history] == ["修改项目", "推送至人社局", "登记项目"]
-    pushed, created = history[1], history[2]
+    entries = client.get(reverse("projects:detail", args=[edited_project.pk])).context["timeline"]
+    assert [e["action"] for e in entries] == ["修改项目", "推送至人社局", "登记项目"]
+    assert [e["code"] for e in entries] == ["project.updated", "project.pushed", "project.created"]
+    pushed, created = entries[1], entries[2]
     assert pushed["who"].full_name == created["who"].full_name == "王建国"
     assert created["when"] == pushed["when"] == at(2026, 9, 4, 10, 0)
     assert ("推送状态", "待推送", "已推送") in pushed["changes"]
@@ -99,7 +96,7 @@ def test_it_records_a_clerks_own_edit_by_name(client, zhujian, units, time_machi
         reverse("projects:edit", args=[project.pk]),
         form_data(units, push=False, contractor_manager_name="郑经理"),
     )
-    latest = client.get(reverse("projects:detail", args=[project.pk])).context["history"][0]
+    latest = client.get(reverse("projects:detail", args=[project.pk])).context["timeline"][0]
     assert latest["who"] == zhujian
     assert latest["changes"] == [("项目经理", "吴经理", "郑经理")]
 
@@ -117,12 +114,14 @@ def test_it_shows_an_enterprise_history_on_its_page(client, edited_project, admi
     )
     assert response.status_code == 302
     page = client.get(reverse("projects:enterprise", args=[contractor.pk]))
-    history = page.context["history"]
-    assert [h["action"] for h in history] == ["修改", "新建"]
-    assert history[0]["who"] == admin_user
-    assert ("企业名称", "河南测试建设工程有限公司1", "河南测试建设工程集团有限公司") in history[0]["changes"]
-    assert history[1]["who"].full_name == "王建国"  # created with the first push
-    assert ("统一社会信用代码", "", make_uscc(1001)) in history[1]["changes"]
+    entries = page.context["timeline"]
+    # The admin's rename went through no service: its diff row shows as simple-history's own "修改".
+    assert [e["action"] for e in entries] == ["修改", "登记企业"]
+    assert entries[0]["who"] == admin_user
+    assert ("企业名称", "河南测试建设工程有限公司1", "河南测试建设工程集团有限公司") in entries[0]["changes"]
+    assert entries[1]["who"].full_name == "王建国"  # registered with the first push
+    assert entries[1]["code"] == "enterprise.registered"
+    assert ("统一社会信用代码", "", make_uscc(1001)) in entries[1]["changes"]
     body = page_text(page)
     assert "<del>河南测试建设工程有限公司1</del> → 河南测试建设工程集团有限公司" in body
 
@@ -170,7 +169,7 @@ def test_it_records_unit_changes_made_in_the_admin_with_old_and_new_values(clien
         ("phone", old_phone, "0391-2958999"),
     }
 
-    entries = history_entries(unit)
+    entries = timeline(unit)
     assert ("联系电话", old_phone or "（空）", "0391-2958999") in entries[0]["changes"]
     history_page = client.get(reverse("admin:common_unit_history", args=[unit.pk]))
     assert history_page.status_code == 200
@@ -186,9 +185,9 @@ def test_it_lists_no_change_when_nothing_changed(client, zhujian, units, time_ma
     client.post(reverse("projects:create"), form_data(units, push=False))
     project = Project.objects.get()
     client.post(reverse("projects:edit", args=[project.pk]), form_data(units, push=False))
-    history = client.get(reverse("projects:detail", args=[project.pk])).context["history"]
-    assert history[0]["action"] == "修改项目"
-    assert history[0]["changes"] == []
+    entries = client.get(reverse("projects:detail", args=[project.pk])).context["timeline"]
+    assert entries[0]["action"] == "修改项目"
+    assert entries[0]["changes"] == []
     assert Enterprise.objects.count() == 2
 
 
@@ -207,3 +206,79 @@ def test_contact_phones_on_the_project_page_and_its_history_are_masked_for_leade
     client.force_login(zhujian)
     own = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
     assert "13803910002" in own
+
+
+@pytest.mark.django_db
+def test_it_masks_contact_phones_in_the_timeline_for_another_unit(
+    client, zhujian, jiaotong, dispatcher, units
+):
+    project = create_project(user=zhujian, street=units["李封街道办事处"], owner_manager_phone="13903910001")
+    client.force_login(dispatcher)
+    entries = client.get(reverse("projects:detail", args=[project.pk])).context["timeline"]
+    created = {label: new for label, _, new in entries[-1]["changes"]}
+    assert created["建设单位联系方式"] == "13903910001"  # HRSS acts on it: whole
+
+    # A leader reads everything and sees personal data masked, in the timeline as on the page.
+    from tests.factories import UserFactory
+
+    leader = UserFactory(username="lingdao_x", unit=None, role="leader")
+    client.force_login(leader)
+    entries = client.get(reverse("projects:detail", args=[project.pk])).context["timeline"]
+    created = {label: new for label, _, new in entries[-1]["changes"]}
+    assert created["建设单位联系方式"] == "139****0001"
+
+
+# --- the action log (issue 5 A1) -------------------------------------------------------------------
+
+
+def _codes(obj) -> list[str]:
+    return list(
+        ActionLog.objects.filter(object_id=str(obj.pk), content_type__model=obj._meta.model_name)
+        .order_by("created_at", "id")
+        .values_list("action", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_it_logs_every_project_write_with_its_code_and_actor(zhujian, dispatcher, units, time_machine):
+    time_machine.move_to(at(2026, 9, 4), tick=False)
+    project = create_project(user=zhujian, street=units["李封街道办事处"])
+    project = project_push(user=zhujian, project=project)
+    from projects.services import project_update
+
+    project_update(
+        user=dispatcher,
+        project=project,
+        data=project_data(street=units["李封街道办事处"], bidder_unit=zhujian.unit, remarks="核实"),
+    )
+    assert _codes(project) == ["project.created", "project.pushed", "project.updated"]
+    actors = list(
+        ActionLog.objects.filter(object_id=str(project.pk), action__startswith="project.")
+        .order_by("id")
+        .values_list("actor__username", flat=True)
+    )
+    assert actors == [zhujian.username, zhujian.username, dispatcher.username]
+    # Each entry is linked to the diff row its save wrote, and that row carries the code and the actor.
+    for log in ActionLog.objects.filter(object_id=str(project.pk), action__startswith="project."):
+        row = project.history.get(history_id=log.history_id)
+        assert (row.history_change_reason, row.history_user_id) == (log.action, log.actor_id)
+
+
+@pytest.mark.django_db
+def test_it_logs_an_enterprise_once_when_it_is_first_registered(zhujian, units, time_machine):
+    time_machine.move_to(at(2026, 9, 4), tick=False)
+    create_project(user=zhujian, street=units["李封街道办事处"], serial=1)
+    create_project(user=zhujian, street=units["李封街道办事处"], serial=2)  # the same owner again
+    owner = Enterprise.objects.get(uscc=make_uscc(1))
+    assert _codes(owner) == ["enterprise.registered"]
+    assert ActionLog.objects.filter(action="enterprise.registered").count() == 3  # one owner, two contractors
+
+
+@pytest.mark.django_db
+def test_it_logs_an_import_as_imported_then_pushed(zhujian, units, time_machine):
+    # The ledger import (projects.services.project_ledger_import) registers each row this way.
+    time_machine.move_to(at(2026, 9, 4), tick=False)
+    data = project_data(street=units["李封街道办事处"], bidder_unit=zhujian.unit)
+    project = project_create(user=zhujian, unit=zhujian.unit, data=data, push=True, action="project.imported")
+    assert _codes(project) == ["project.imported", "project.pushed"]
+    assert [e["action"] for e in timeline(project)] == ["推送至人社局", "台账导入"]

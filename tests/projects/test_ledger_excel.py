@@ -15,17 +15,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl.comments import Comment
 
+from common import xlsx
+from common.audit import ActionLog
 from common.masking import mask_id_number, mask_name, mask_phone
-from projects import ledger_excel
-from projects.ledger_excel import export_ledger, import_ledger
+from projects import ledger_import
+from projects.filters import ledger_filterset
+from projects.ledger_export import export_ledger
 from projects.models import Project, ProjectStatus
-from projects.selectors import project_list_for_ledger
+from projects.services import project_ledger_import as import_ledger
 from tests.factories import create_project, make_uscc
+from tests.helpers import SHANGHAI
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# Column letters of the 附件1 layout (projects/ledger_excel.py COLUMNS).
+# Column letters of the 附件1 layout (projects/columns.py COLUMNS).
 NAME, UNIT, UNIT_PHONE, OWNER_USCC, OWNER_PHONE = "B", "C", "E", "G", "I"
 CONTRACTOR_NAME, CONTRACTOR_USCC, CONTRACTOR_PHONE = "J", "K", "M"
 AMOUNT, REMARKS, TRIGGER_DATE = "N", "O", "T"
@@ -40,7 +43,7 @@ def _today(time_machine):
 def export_bytes(viewer, projects=None) -> bytes:
     out = io.BytesIO()
     if projects is None:
-        projects = project_list_for_ledger(user=viewer, filters={})
+        projects = ledger_filterset({}, user=viewer).qs
     export_ledger(projects, out, viewer=viewer)
     return out.getvalue()
 
@@ -89,7 +92,7 @@ def repack(xlsx: bytes, parts: dict) -> bytes:
 def refused_before_openpyxl(monkeypatch, user, content: bytes) -> tuple[list[str], int]:
     """Import `content` with openpyxl's load_workbook booby-trapped: the messages, and the Python heap's
     peak during the import (in bytes)."""
-    monkeypatch.setattr(ledger_excel, "load_workbook", lambda *a, **k: pytest.fail("openpyxl opened it"))
+    monkeypatch.setattr(xlsx, "load_workbook", lambda *a, **k: pytest.fail("openpyxl opened it"))
     tracemalloc.start()
     try:
         result = import_ledger(user=user, upload=upload(content))
@@ -140,13 +143,21 @@ def test_p5_export_has_the_attachment1_title_two_row_header_and_one_row_per_proj
 
 
 @pytest.mark.django_db
-def test_p5_export_writes_money_as_exact_numbers_and_dates_as_dates(zhujian, two_pushed):
+def test_p5_export_writes_money_as_exact_numbers_with_thousands_separators_and_dates_as_dates(
+    zhujian, two_pushed
+):
     ws = openpyxl.load_workbook(io.BytesIO(export_bytes(zhujian))).worksheets[0]
     amount = ws[f"{AMOUNT}5"]
-    assert amount.data_type == "n" and amount.number_format == "0.00"
+    # B9: shown as 12,345,678.91 — a number format, so the cell stays a number Excel can sum.
+    assert amount.data_type == "n" and amount.number_format == "#,##0.00"
     assert Decimal(repr(amount.value)) == Decimal("12345678.91")
+    assert ws[f"{AMOUNT}4"].number_format == "#,##0.00"
     trigger = ws[f"{TRIGGER_DATE}5"]
     assert trigger.is_date and trigger.value.date() == dt.date(2026, 9, 1)
+    assert trigger.number_format == "yyyy-mm-dd"
+    pushed_at = ws["Y5"]
+    assert pushed_at.number_format == "yyyy-mm-dd hh:mm"
+    assert pushed_at.value == dt.datetime(2026, 11, 2, 10, 0)  # Beijing time, as the pages show it
     assert ws["Z5"].value == "已推送" and ws["AA5"].value == "逾期推送" and ws["AB5"].value > 0
 
 
@@ -310,7 +321,7 @@ def test_p6_import_result_counts_the_projects_pushed_late(zhujian, two_pushed):
     late = {p.name: p.is_late for p in result.projects}
     assert late == {"测试项目2（二期）": False, "测试项目1（二期）": True}  # 测试项目1: trigger 2026-09-01
     assert result.late_count == 1
-    assert ledger_excel.ImportResult(projects=[], errors=[]).late_count == 0
+    assert ledger_import.ImportResult(projects=[], errors=[]).late_count == 0
 
 
 @pytest.mark.django_db
@@ -323,6 +334,53 @@ def test_p5_escaped_text_round_trips_to_the_original(zhujian, units):
 
     assert result.ok, result.errors
     assert result.projects[0].remarks == remarks
+
+
+# What Excel would evaluate, and texts that merely begin with the escape character itself: the apostrophe
+# escape must round-trip each exactly (a text typed "'=A1" is not the formula "=A1").
+ESCAPED_TEXTS = ["=SUM(A1)", "+86 0391", "-5号楼", "@吴经理", "'=A1", "''=A1", "'单引号开头", "''"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ESCAPED_TEXTS)
+def test_p5_the_apostrophe_escape_round_trips_every_text_exactly(zhujian, units, text):
+    create_project(
+        user=zhujian, street=units["李封街道办事处"], push=True, remarks=text, owner_manager_name=text
+    )
+    exported = export_bytes(zhujian)
+    wb = openpyxl.load_workbook(io.BytesIO(exported), read_only=True)
+    cell = next(wb.worksheets[0].iter_rows(min_row=4, max_row=4))[14]  # 备注 (O)
+    assert cell.data_type == "s" and cell.value.startswith("'")  # shown as text, never evaluated
+
+    result = import_ledger(user=zhujian, upload=upload(edit(exported, rename_all)))
+
+    assert result.ok, result.errors
+    assert (result.projects[0].remarks, result.projects[0].owner_manager_name) == (text, text)
+
+
+def test_p5_escape_and_unescape_are_inverse_and_leave_nothing_excel_would_evaluate():
+    for text in [*ESCAPED_TEXTS, "\t=cmd", "\r=cmd", "普通文字", "", "'"]:
+        escaped = xlsx.escape_formula(text)
+        assert xlsx.unescape_formula(escaped) == text
+        assert not escaped.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@pytest.mark.django_db
+def test_p5_import_reports_progress_and_logs_each_project_as_imported(zhujian, two_pushed, monkeypatch):
+    from projects import services
+
+    monkeypatch.setattr(services, "IMPORT_PROGRESS_EVERY", 1)
+    calls = []
+    result = import_ledger(
+        user=zhujian,
+        upload=upload(edit(export_bytes(zhujian), rename_all)),
+        progress=lambda done, total: calls.append((done, total)),
+    )
+
+    assert result.ok, result.errors
+    assert calls == [(1, 2), (2, 2)]
+    imported = ActionLog.objects.filter(action="project.imported")
+    assert sorted(int(log.object_id) for log in imported) == sorted(p.pk for p in result.projects)
 
 
 @pytest.mark.django_db
@@ -417,15 +475,33 @@ def test_p5_a_clerk_cannot_import_a_row_for_another_unit_but_hrss_can(zhujian, d
 
 
 @pytest.mark.django_db
-def test_p5_wrong_headers_give_one_error_naming_the_expected_header(zhujian, two_pushed):
+def test_p5_a_wrong_header_gives_one_error_naming_the_expected_header(zhujian, two_pushed):
     xlsx = edit(export_bytes(zhujian), lambda ws: ws.__setitem__("G3", "信用代码"))
 
     result = import_ledger(user=zhujian, upload=upload(xlsx))
 
-    assert len(result.errors) == 1
+    assert [(e.row, e.column) for e in result.errors] == [(3, "G列")]
     assert result.errors[0].message.startswith(
         "表头不正确：G3 单元格应为“统一社会信用代码”，实际为“信用代码”"
     )
+    assert Project.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_b13_every_wrong_header_is_reported_not_only_the_first(zhujian, two_pushed):
+    def change(ws):
+        ws["G3"] = "信用代码"
+        ws["N2"] = "合同金额"
+        ws["T3"] = None
+
+    result = import_ledger(user=zhujian, upload=upload(edit(export_bytes(zhujian), change)))
+
+    assert [(e.row, e.column) for e in result.errors] == [(3, "G列"), (2, "N列"), (3, "T列")]
+    assert [e.message.split("。")[0] for e in result.errors] == [
+        "表头不正确：G3 单元格应为“统一社会信用代码”，实际为“信用代码”",
+        "表头不正确：N2 单元格应为“合同总额（万元）”，实际为“合同金额”",
+        "表头不正确：T3 单元格应为“依据发生日期”，实际为空白",
+    ]
     assert Project.objects.count() == 2
 
 
@@ -434,7 +510,11 @@ def test_p5_a_sheet_with_a_column_inserted_is_refused(zhujian, two_pushed):
     result = import_ledger(
         user=zhujian, upload=upload(edit(export_bytes(zhujian), lambda ws: ws.insert_cols(2)))
     )
-    assert len(result.errors) == 1 and "表头不正确" in result.errors[0].message
+    # Every header from the inserted column on is out of place; each is named, no row is read.
+    assert result.errors and all(e.message.startswith("表头不正确") for e in result.errors)
+    assert result.errors[0].message.startswith("表头不正确：B2 单元格应为“项目名称”，实际为空白")
+    assert {e.row for e in result.errors} == {2, 3} and result.projects == []
+    assert Project.objects.count() == 2
 
 
 @pytest.mark.django_db
@@ -446,15 +526,13 @@ def test_p5_junk_bytes_and_a_zip_that_is_not_a_workbook_are_refused_in_chinese(z
     not_xlsx = import_ledger(user=zhujian, upload=upload(buf.getvalue()))
 
     for result in (junk, not_xlsx):
-        assert [e.message for e in result.errors] == [ledger_excel.NOT_XLSX]
-    assert "不是有效的 Excel" in ledger_excel.NOT_XLSX
+        assert [e.message for e in result.errors] == [xlsx.NOT_XLSX]
+    assert "不是有效的 Excel" in xlsx.NOT_XLSX
 
 
 @pytest.mark.django_db
 def test_p5_a_file_over_the_size_limit_is_refused_before_it_is_read(zhujian, monkeypatch):
-    monkeypatch.setattr(
-        ledger_excel, "_check_archive", lambda upload: pytest.fail("read a file over the limit")
-    )
+    monkeypatch.setattr(xlsx, "check_archive", lambda *a: pytest.fail("read a file over the limit"))
     result = import_ledger(user=zhujian, upload=upload(b"x" * (10 * 1024 * 1024)))
     assert len(result.errors) == 1
     assert result.errors[0].message.startswith("文件过大（10.0 MB），导入文件不能超过 5 MB")
@@ -553,7 +631,7 @@ def test_p5_a_cell_comment_left_by_a_clerk_does_not_block_the_import(zhujian, tw
 
 @pytest.mark.django_db
 def test_p5_the_archive_caps_leave_twice_the_room_a_2000_row_ledger_needs(zhujian):
-    # Measured on 2,000 rows with every text unique (projects/ledger_excel.py, above MAX_UNCOMPRESSED_BYTES):
+    # Measured on 2,000 rows with every text unique (projects/ledger_import.py, above ARCHIVE_LIMITS):
     # sheet1.xml 3.7 MB with inline strings, or 1.9 MB plus a 2.1 MB sharedStrings.xml as Excel saves it.
     # Twice each, padded into the empty template: the caps let it through to openpyxl, which reads it.
     template = export_bytes(zhujian)
@@ -683,30 +761,42 @@ def test_p5_a_row_filled_in_by_hand_with_names_and_labels_is_pushed(zhujian, cli
     assert project.push_deadline == dt.date(2026, 11, 3) and not project.is_late  # P1: 5 working days
 
 
+def import_through_the_view(client, xlsx: bytes, run_jobs) -> str:
+    """Upload as a clerk does; the import runs as a background job (common.jobs, after the commit), whose
+    page then shows the outcome."""
+    with run_jobs(execute=True):
+        response = client.post(reverse("projects:import"), {"file": upload(xlsx)})
+    assert response.status_code == 302
+    return client.get(response["Location"]).content.decode()
+
+
 @pytest.mark.django_db
-def test_p5_import_through_the_view_pushes_all_rows_and_redirects_to_the_ledger(client, zhujian, two_pushed):
+def test_p5_import_through_the_view_pushes_all_rows(
+    client, zhujian, two_pushed, django_capture_on_commit_callbacks
+):
     client.force_login(zhujian)
     xlsx = edit(b"".join(client.get(reverse("projects:export")).streaming_content), rename_all)
 
-    response = client.post(reverse("projects:import"), {"file": upload(xlsx)})
+    html = import_through_the_view(client, xlsx, django_capture_on_commit_callbacks)
 
-    assert response.status_code == 302 and response["Location"] == reverse("projects:ledger")
+    assert "导入成功：共 2 个项目已推送至人社局" in html
     assert Project.objects.filter(name__endswith="（二期）", status=ProjectStatus.PUSHED).count() == 2
 
 
 @pytest.mark.django_db
-def test_p5_import_through_the_view_shows_the_error_table_and_saves_nothing(client, zhujian, two_pushed):
+def test_p5_import_through_the_view_shows_the_error_table_and_saves_nothing(
+    client, zhujian, two_pushed, django_capture_on_commit_callbacks
+):
     client.force_login(zhujian)
 
     def change(ws):
         rename_all(ws)
         ws[f"{REMARKS}5"] = "=A1"
 
-    xlsx = edit(export_bytes(zhujian), change)
-    response = client.post(reverse("projects:import"), {"file": upload(xlsx)})
+    html = import_through_the_view(
+        client, edit(export_bytes(zhujian), change), django_capture_on_commit_callbacks
+    )
 
-    assert response.status_code == 200
-    html = response.content.decode()
     assert "未导入：发现 1 处错误" in html and "含公式" in html and "备注（O列）" in html
     assert Project.objects.count() == 2
 

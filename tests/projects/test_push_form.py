@@ -9,13 +9,9 @@ from django.urls import reverse
 
 from projects.models import Enterprise, Project, ProjectStatus
 from tests.factories import make_uscc, project_fields
+from tests.helpers import at
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def at(y, m, d, hh=10, mm=0):
-    return dt.datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
 
 
 def form_data(units, *, bidder="区住房城乡建设局", push=True, serial=1, **overrides) -> dict:
@@ -57,7 +53,7 @@ def test_p1_clerk_pushes_through_the_form_and_the_project_is_in_the_ledger(clerk
 
     detail = clerk_client.get(response["Location"]).content.decode()
     assert "已按时推送至人社局" in detail
-    assert "2026年9月8日" in detail
+    assert "2026-09-08" in detail
     ledger = clerk_client.get(reverse("projects:ledger")).content.decode()
     assert "测试项目1" in ledger and "按时" in ledger
 
@@ -69,7 +65,7 @@ def test_p1_saving_a_draft_stores_the_deadline_and_tells_the_clerk(clerk_client,
     assert project.status == ProjectStatus.DRAFT
     assert project.pushed_at is None
     assert project.push_deadline == dt.date(2026, 9, 8)
-    assert "请最迟于 2026年9月8日（含当日）推送" in response.content.decode()
+    assert "请最迟于 2026-09-08（含当日）推送" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -618,3 +614,36 @@ def test_p3_an_incomplete_draft_offers_completion_not_a_push_button(clerk_client
     page = clerk_client.get(reverse("projects:detail", args=[project.pk]))
     assert page.context["missing_for_push"] == ["施工总承包单位名称", "施工总承包单位统一社会信用代码"]
     assert reverse("projects:push", args=[project.pk]) not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_p3_a_format_error_does_not_hide_the_rules_other_fields_break(clerk_client, units):
+    # 合同总额 is not a number (the form's format check); the trigger date lies in the future and a push
+    # lacks the contractor (the service's rules): all named in the same round, each at its field.
+    data = form_data(units, contract_total_wan="一百万", trigger_date="2026-09-05", contractor_name="")
+    errors = clerk_client.post(reverse("projects:create"), data).context["form"].errors
+    assert errors["contract_total_wan"] == ["请输入数字金额（单位：万元）"]
+    assert errors["trigger_date"] == ["依据发生日期不能晚于今天"]
+    assert errors["contractor_name"] == ["推送前请填写施工总承包单位名称"]
+    assert Project.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_p3_the_form_checks_formats_only_and_leaves_the_rules_to_the_service(zhujian, units, time_machine):
+    from projects.forms import ProjectForm
+
+    time_machine.move_to(at(2026, 9, 4), tick=False)
+    data = form_data(units, trigger_date="2027-01-01", contract_total_wan="-5", contractor_uscc="坏代码")
+    form = ProjectForm(data, user=zhujian)
+    assert form.is_valid(), form.errors  # the rules live in projects.services.project_validate
+
+
+@pytest.mark.django_db
+def test_b11_a_nul_character_in_a_text_field_is_refused_in_chinese(clerk_client, units):
+    errors = (
+        clerk_client.post(reverse("projects:create"), form_data(units, name="体育馆\x00工程"))
+        .context["form"]
+        .errors
+    )
+    assert errors["name"] == ["含有不允许的字符（空字符），请删除后重新填写"]
+    assert Project.objects.count() == 0

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from projects.services import ProjectData, project_push, project_update
 from tests.factories import create_project, make_uscc
+from tests.helpers import SHANGHAI
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 STREETS = ["李封街道办事处", "王封街道办事处", "朱村街道办事处"]
 
 
@@ -69,7 +69,7 @@ def test_ledger_list_query_count_is_constant_with_filters_and_search(
     client, units, zhujian, jiaotong, dispatcher, now
 ):
     client.force_login(dispatcher)
-    url = reverse("projects:ledger") + "?q=测试&late=overdue&ordering=push_deadline"
+    url = reverse("projects:ledger") + "?q=测试&timeliness=overdue&ordering=push_deadline"
     assert_constant(client, units, [zhujian, jiaotong], url)
 
 
@@ -125,7 +125,7 @@ def test_project_detail_query_count_is_constant_in_its_history(client, units, zh
     edit_times(long, [zhujian, dispatcher], 8)
     client.force_login(dispatcher)
     short_url, long_url = (reverse("projects:detail", args=[p.pk]) for p in (short, long))
-    assert len(client.get(long_url).context["history"]) == 10  # created, pushed, 8 edits
+    assert len(client.get(long_url).context["timeline"]) == 10  # created, pushed, 8 edits
     assert count_queries(client, short_url) == count_queries(client, long_url)
 
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from projects.models import Project, ProjectStatus
 from tests.factories import create_project, make_uscc
+from tests.helpers import SHANGHAI
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 9, 4, 10, 0, tzinfo=SHANGHAI)
 
 

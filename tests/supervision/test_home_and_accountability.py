@@ -14,12 +14,7 @@ from django.urls import reverse
 from projects.models import ProjectStatus
 from projects.services import project_push
 from tests.factories import create_project
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def at(y, m, d, hh=10, mm=0):
-    return dt.datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
+from tests.helpers import at
 
 
 @pytest.fixture
@@ -164,7 +159,9 @@ def test_clerk_home_lists_their_units_drafts_soonest_deadline_first(client, dist
     body = response.content.decode()
     assert "项目E" not in body  # 交通's draft
     assert "项目A" not in body and "项目B" not in body  # already pushed
-    assert "已逾期" in body
+    # C was due Mon 10-12; on Tue 10-20: 10-13..10-16, 10-19, 10-20 — working days, not "1 周".
+    assert "逾期6个工作日" in body
+    assert "周" not in body.split("待推送项目")[1]
     assert "totals" not in response.context
 
 
@@ -256,3 +253,94 @@ def test_p1_a_clerk_of_a_unit_that_pushes_nothing_is_not_asked_to_push(client, u
     assert "本单位不承担项目推送" in page
     assert "登记并推送项目" not in page
     assert client.get(reverse("projects:create")).status_code == 403
+
+
+# --- B1: overdue in working days, everywhere ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["home", "supervision:accountability"])
+def test_p6_hrss_pages_show_overdue_as_working_days_not_calendar_time(
+    client, district, dispatcher, time_machine, url_name
+):
+    # C and E were due Mon 10-12. Mon 10-19: 10-13..10-16, 10-19 = 5 working days (a calendar week).
+    response = visit(client, dispatcher, time_machine, at(2026, 10, 19, 9), reverse(url_name))
+    body = response.content.decode()
+    assert body.count("逾期5个工作日") == 2
+    assert "1 周" not in body and "周" not in body.split("逾期未推送项目")[1]
+
+
+@pytest.mark.django_db
+def test_p6_overdue_on_a_weekend_counts_to_the_next_working_day(client, district, dispatcher, time_machine):
+    # Sat 10-17: a push now reaches HRSS on Mon 10-19, so C and E stand at 5 working days, as a push would be
+    # recorded (the same rule as late_working_days).
+    response = visit(client, dispatcher, time_machine, at(2026, 10, 17, 9), reverse("home"))
+    assert [p.overdue_working_days for p in response.context["overdue"]] == [5, 5]
+
+
+# --- B7 / B8: what a clerk is offered ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_p1_a_unit_that_pushes_nothing_is_offered_neither_registration_nor_import(client, units):
+    from tests.factories import UserFactory
+
+    petition_clerk = UserFactory(username="xinfang_t", unit=units["区信访局"], role="petition_clerk")
+    client.force_login(petition_clerk)
+    for url in (reverse("home"), reverse("projects:ledger")):
+        page = client.get(url).content.decode()
+        assert reverse("projects:create") not in page, url
+        assert reverse("projects:import") not in page, url
+        assert "批量导入" not in page and "登记并推送项目" not in page, url
+
+
+@pytest.mark.django_db
+def test_p1_a_pushing_unit_and_hrss_are_offered_both(client, zhujian, dispatcher, leader):
+    for user in (zhujian, dispatcher):
+        client.force_login(user)
+        page = client.get(reverse("projects:ledger")).content.decode()
+        assert reverse("projects:create") in page and reverse("projects:import") in page
+    client.force_login(leader)  # reads everything, changes nothing
+    page = client.get(reverse("projects:ledger")).content.decode()
+    assert reverse("projects:create") not in page and reverse("projects:import") not in page
+
+
+@pytest.mark.django_db
+def test_clerk_home_offers_push_for_a_complete_draft_and_completion_for_an_incomplete_one(
+    client, zhujian, units, time_machine
+):
+    time_machine.move_to(at(2026, 9, 4), tick=False)
+    street = units["李封街道办事处"]
+    complete = create_project(user=zhujian, street=street, serial=1, name="完整草稿")
+    incomplete = create_project(
+        user=zhujian,
+        street=street,
+        serial=2,
+        name="缺合同草稿",
+        contract_total_wan=None,
+        contract_signed_on=None,
+    )
+    client.force_login(zhujian)
+    body = client.get(reverse("home")).content.decode()
+    rows = {name: next(r for r in body.split("<tr")[1:] if name in r) for name in ("完整草稿", "缺合同草稿")}
+    push_url = reverse("projects:push", args=[complete.pk])
+    assert f'action="{push_url}"' in rows["完整草稿"]
+    assert "补全并推送" not in rows["完整草稿"]
+    assert "补全并推送" in rows["缺合同草稿"]
+    assert reverse("projects:edit", args=[incomplete.pk]) in rows["缺合同草稿"]
+    assert reverse("projects:push", args=[incomplete.pk]) not in rows["缺合同草稿"]
+
+    # The button pushes: on time, and the clerk is back on the project's page.
+    response = client.post(push_url)
+    assert response.status_code == 302
+    complete.refresh_from_db()
+    assert complete.is_pushed
+
+
+@pytest.mark.django_db
+def test_clerk_home_tells_the_push_period_from_the_policy_parameter(client, street_clerk, time_machine):
+    from common.models import PolicyParameter
+
+    PolicyParameter.objects.filter(code="P1.push_working_days").update(value=7)
+    response = visit(client, street_clerk, time_machine, at(2026, 10, 20), reverse("home"))
+    assert "<b>7个工作日</b>" in response.content.decode()

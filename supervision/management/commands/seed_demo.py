@@ -7,6 +7,8 @@ from django.db import transaction
 
 from common import demo as common_demo
 from common.models import Unit
+from deposits import demo as deposits_demo
+from deposits.models import Institution
 from projects import demo as projects_demo
 
 
@@ -25,9 +27,13 @@ class Command(BaseCommand):
             # loaddata saves raw, which simple-history skips: record each unit's starting state so the
             # first admin edit shows old → new (audit, issue 2 part 8).
             call_command("populate_history", "common.Unit", verbosity=0)
+        if not Institution.objects.exists():
+            call_command("loaddata", "institutions", verbosity=0)  # 附件3 (D3)
         with transaction.atomic():
             logins = common_demo.seed_users()
             created = projects_demo.seed_projects()
+            deposits_demo.seed_notices()
+            deposits_demo.seed_deposits_and_funds()  # D1, D3, D4: one deposit used for arrears, fund movements
         self.stdout.write(f"演示项目：新增 {created} 个")
         self.stdout.write("演示账号（密码相同）：")
         for username, password, who in logins:
