@@ -12,6 +12,7 @@ from common.access import visible_to
 from common.documents import document_response
 from common.models import Unit
 from common.policy import policy_value
+from deposits import forms as deposit_forms
 from deposits import selectors
 from deposits import services as deposit_services
 from deposits.models import (
@@ -165,6 +166,26 @@ class DepositCreateSerializer(_Write):
     valid_to = serializers.DateField(required=False, allow_null=True)
 
 
+class DepositUseSerializer(_Write):
+    used_on = serializers.DateField()
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class DepositReturnRequestSerializer(serializers.Serializer):
+    pledge = serializers.CharField()
+    requested_on = serializers.DateField()
+
+
+class DepositReviewSerializer(serializers.Serializer):
+    reviewed_on = serializers.DateField()
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class DepositConfirmSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=60)
+    returned_on = serializers.DateField()
+
+
 class DepositViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -200,6 +221,42 @@ class DepositViewSet(
         )
         deposit = deposit_services.deposit_record(notice=notice, actor=request.user, **values)
         return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
+
+    def _step(self, request, form_class, service):
+        """A lifecycle step (D4): the page's form parses, the same service decides; errors at their fields."""
+        deposit = self.get_object()
+        form = form_class(request.data)
+        if not form.is_valid():
+            raise exceptions.ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+        deposit = service(deposit=deposit, actor=request.user, **form.cleaned_data)
+        return Response(DepositSerializer(deposit).data)
+
+    @extend_schema(request=DepositUseSerializer, responses=DepositSerializer)
+    @action(detail=True, methods=["post"])
+    def use(self, request, pk=None):
+        """HRSS pays wages in arrears out of the deposit (at most its balance)."""
+        return self._step(request, deposit_forms.DepositUseForm, deposit_services.deposit_use_for_arrears)
+
+    @extend_schema(request=_Write, responses=DepositSerializer)
+    @action(detail=True, methods=["post"], url_path="top-up")
+    def top_up(self, request, pk=None):
+        return self._step(request, deposit_forms.DepositTopUpForm, deposit_services.deposit_top_up)
+
+    @extend_schema(request=DepositReturnRequestSerializer, responses=DepositSerializer)
+    @action(detail=True, methods=["post"], url_path="request-return")
+    def request_return(self, request, pk=None):
+        """第二十二条: a written no-arrears pledge; the public notice and review deadlines are stored."""
+        return self._step(request, deposit_forms.DepositReturnRequestForm, deposit_services.deposit_request_return)
+
+    @extend_schema(request=DepositReviewSerializer, responses=DepositSerializer)
+    @action(detail=True, methods=["post"], url_path="review-return")
+    def review_return(self, request, pk=None):
+        return self._step(request, deposit_forms.DepositReturnReviewForm, deposit_services.deposit_review_return)
+
+    @extend_schema(request=DepositConfirmSerializer, responses=DepositSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-return")
+    def confirm_return(self, request, pk=None):
+        return self._step(request, deposit_forms.DepositReturnConfirmForm, deposit_services.deposit_confirm_return)
 
 
 class GuaranteeSerializer(serializers.ModelSerializer):

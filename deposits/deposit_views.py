@@ -346,8 +346,7 @@ def penalty_create(request, notice_pk):
 # ------------------------------------------------------------------------------------ guarantees (D1 1)
 
 
-@login_required
-def guarantee_list(request):
+def _guarantees(request):
     g = request.GET
     qs = selectors.guarantee_visible_to(request.user)
     q = g.get("q", "").strip()
@@ -359,7 +358,38 @@ def guarantee_list(request):
         today = timezone.localdate()
         days = int(policy_value("D1.guarantee_expiry_warning_days"))
         qs = qs.filter(valid_to__gte=today, valid_to__lte=today + dt.timedelta(days=days))
-    page, query = _page(request, qs.order_by("valid_to", "pk"))
+    return qs.order_by("valid_to", "pk")
+
+
+@login_required
+def guarantee_export(request):
+    today = timezone.localdate()
+    days = int(policy_value("D1.guarantee_expiry_warning_days"))
+    rows = (
+        (
+            gu.project.name,
+            gu.project.unit.name,
+            gu.guarantor,
+            gu.document_number,
+            gu.amount,
+            gu.valid_from,
+            gu.valid_to,
+            "已过期"
+            if gu.valid_to < today
+            else ("即将到期" if services.guarantee_expiring(gu, today, days=days) else "有效"),
+        )
+        for gu in _guarantees(request).iterator(chunk_size=500)
+    )
+    headers = ["项目名称", "所属单位", "担保机构", "保函编号", "担保金额(元)", "有效期自", "有效期至", "提醒"]
+    return _xlsx(
+        write_table(title="工程款支付担保台账", headers=headers, rows=rows), "工程款支付担保台账.xlsx"
+    )
+
+
+@login_required
+def guarantee_list(request):
+    g = request.GET
+    page, query = _page(request, _guarantees(request))
     today = timezone.localdate()
     days = int(policy_value("D1.guarantee_expiry_warning_days"))
     rows = [

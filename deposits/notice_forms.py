@@ -7,9 +7,15 @@ from deposits.models import NoticeStatus
 
 
 class NoticeFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "编号、项目或施工单位"}))
-    unit = forms.ModelChoiceField(label="下发单位", required=False, queryset=Unit.objects.none(), empty_label="全部单位")
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *NoticeStatus.choices])
+    q = forms.CharField(
+        label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "编号、项目或施工单位"})
+    )
+    unit = forms.ModelChoiceField(
+        label="下发单位", required=False, queryset=Unit.objects.none(), empty_label="全部单位"
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部状态"), *NoticeStatus.choices]
+    )
     overdue = forms.ChoiceField(
         label="是否逾期", required=False, choices=[("", "全部"), ("1", "已逾期未缴存"), ("0", "未逾期")]
     )
@@ -37,6 +43,8 @@ class NoticeReceiptForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"required": "请填写签收时间", "invalid": "签收时间格式不正确，如 2026-12-01 16:28"},
     )
-    signer = forms.CharField(label="签收人或盖章", max_length=50, error_messages={"required": "请填写签收人（或盖章单位）"})
+    signer = forms.CharField(
+        label="签收人或盖章", max_length=50, error_messages={"required": "请填写签收人（或盖章单位）"}
+    )
     position = forms.CharField(label="职务", max_length=50, required=False)
     phone = forms.CharField(label="联系电话", max_length=30, required=False)

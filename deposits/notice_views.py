@@ -71,7 +71,17 @@ def notice_export(request):
     )
     data = write_table(
         title="农民工工资保证金缴纳通知书",
-        headers=["通知书编号", "下发单位", "项目名称", "施工总承包单位", "下发时间", "缴存期限", "期限起算", "签收时间", "状态"],
+        headers=[
+            "通知书编号",
+            "下发单位",
+            "项目名称",
+            "施工总承包单位",
+            "下发时间",
+            "缴存期限",
+            "期限起算",
+            "签收时间",
+            "状态",
+        ],
         rows=rows,
     )
     response = HttpResponse(data, content_type=XLSX)
@@ -93,7 +103,9 @@ def notice_detail(request, pk):
     can_act = can_act_for_unit(request.user, notice.unit)
     form = None
     if can_act and notice.status == "issued":
-        form = NoticeReceiptForm(initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)})
+        form = NoticeReceiptForm(
+            initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)}
+        )
     return render(
         request,
         "deposits/notice_detail.html",
@@ -169,7 +181,9 @@ def notice_print(request):
     if len(ids) > PRINT_MAX_DOCUMENTS:
         messages.error(request, f"一次最多合并打印 {PRINT_MAX_DOCUMENTS} 份，请分批选择。")
         return redirect(f"{_list_url()}?{request.POST.get('query', '')}")
-    notices = {n.pk: n for n in selectors.notice_visible_to(request.user).filter(pk__in=ids).exclude(document=None)}
+    notices = {
+        n.pk: n for n in selectors.notice_visible_to(request.user).filter(pk__in=ids).exclude(document=None)
+    }
     documents = [notices[i].document for i in ids if i in notices]
     if len(documents) != len(set(ids)):
         raise PermissionDenied("所选通知书中有不存在或无权查看的通知书")

@@ -136,7 +136,7 @@ def notice_record_receipt(
 ) -> Notice:
     """D2: the contractor signed the notice's receipt section; from now the deadline counts from that day.
     A receipt before the issue or in the future is refused at its field, nothing saved."""
-    notice = Notice.objects.select_for_update().select_related("unit", "document").get(pk=notice.pk)
+    notice = Notice.objects.select_for_update(of=("self",)).select_related("unit", "document").get(pk=notice.pk)
     _check_actor(actor, notice.unit)
     errors = {}
     if notice.status != NoticeStatus.ISSUED:
@@ -182,7 +182,7 @@ def notice_record_receipt(
 def notice_mark_deposited(*, notice: Notice, actor, at: dt.datetime | None = None) -> Notice:
     """D3: the contractor has deposited (called by the deposit flow, in its transaction). Idempotent: a
     second deposit for the same notice leaves it deposited at the first time."""
-    notice = Notice.objects.select_for_update().select_related("document").get(pk=notice.pk)
+    notice = Notice.objects.select_for_update(of=("self",)).select_related("document").get(pk=notice.pk)
     if notice.status == NoticeStatus.DEPOSITED:
         return notice
     notice.status = NoticeStatus.DEPOSITED
@@ -327,7 +327,10 @@ def deposit_record(
     Bad input is refused at its field, nothing saved."""
     require_writer(actor)
     notice = (
-        Notice.objects.select_for_update().select_related("project__contractor", "unit").get(pk=notice.pk)
+        # Lock the notice row only: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+        Notice.objects.select_for_update(of=("self",))
+        .select_related("project__contractor", "unit")
+        .get(pk=notice.pk)
     )
     project = notice.project
     if not can_act_for_unit(actor, project.unit_id):

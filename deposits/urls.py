@@ -24,6 +24,7 @@ urlpatterns = [
     path("overdue/<int:notice_pk>/penalty/", deposit_views.penalty_create, name="penalty_create"),
     path("guarantees/", deposit_views.guarantee_list, name="guarantee_list"),
     path("guarantees/new/", deposit_views.guarantee_create, name="guarantee_create"),
+    path("guarantees/export.xlsx", deposit_views.guarantee_export, name="guarantee_export"),
     path("funds/", deposit_views.fund_list, name="fund_list"),
     path("funds/open-emergency/", deposit_views.fund_open_emergency, name="fund_open_emergency"),
     path("funds/presale/new/", deposit_views.fund_presale_create, name="fund_presale_create"),

@@ -105,3 +105,24 @@ def test_guarantees_through_the_api_d1(zhujian, jiaotong, units):
     assert api(jiaotong).post("/api/guarantees/", payload, format="json").status_code == 400
     assert api(zhujian).post("/api/guarantees/", payload, format="json").status_code == 201
     assert api(zhujian).get("/api/guarantees/").json()["count"] == 1
+
+
+def test_the_lifecycle_through_the_api_uses_the_same_rules_d4(zhujian, hrss, units, bank):
+    deposit = record(notice_for(zhujian, units), zhujian, bank)
+    with time_machine.travel(at(2026, 9, 15), tick=False):
+        refused = api(zhujian).post(f"/api/deposits/{deposit.pk}/top-up/", {"amount": "1"}, format="json")
+        too_much = api(hrss).post(
+            f"/api/deposits/{deposit.pk}/use/", {"amount": "999999", "used_on": "2026-09-15"}, format="json"
+        )
+        used = api(hrss).post(
+            f"/api/deposits/{deposit.pk}/use/", {"amount": "1000", "used_on": "2026-09-15"}, format="json"
+        )
+        clerk_use = api(zhujian).post(
+            f"/api/deposits/{deposit.pk}/use/", {"amount": "1", "used_on": "2026-09-15"}, format="json"
+        )
+    assert refused.status_code == 400 and "不能补足" in refused.json()["errors"]["non_field_errors"][0]
+    assert too_much.status_code == 400 and "不能超过保证金余额" in too_much.json()["errors"]["amount"][0]
+    assert (
+        used.status_code == 200 and used.json()["status"] == "used" and used.json()["shortfall"] == "1000.00"
+    )
+    assert clerk_use.status_code == 403

@@ -87,3 +87,15 @@ def test_the_form_records_a_guarantee_d1(zhujian, units):
     )
     assert "有效期结束日期不能早于开始日期" in response.content.decode()
     assert not PaymentGuarantee.objects.exists()
+
+
+def test_the_list_exports_to_excel_d1(zhujian, units):
+    import io
+
+    from openpyxl import load_workbook
+
+    _record(pushed_project(zhujian, units), zhujian)
+    with time_machine.travel(at(2026, 9, 20), tick=False):
+        response = client_for(zhujian).get("/deposits/guarantees/export.xlsx")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][0] == "项目名称" and rows[2][2] == "河南嘉泰工程担保有限公司" and rows[2][7] == "即将到期"

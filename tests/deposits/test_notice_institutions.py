@@ -28,7 +28,11 @@ def test_the_names_are_the_policys_character_for_character_d3(institutions):
     text = SEED.read_text(encoding="utf-8")
     listing = text[text.index("焦作市农民工工资保证金业务经办机构名录") :]
     lines = [line.strip() for line in listing.splitlines()]
-    names = [re.sub(r"（暂停新业务）$", "", line) for line in lines if line.endswith(("分行", "公司", "公司（暂停新业务）"))]
+    names = [
+        re.sub(r"（暂停新业务）$", "", line)
+        for line in lines
+        if line.endswith(("分行", "公司", "公司（暂停新业务）"))
+    ]
     assert names == [i.name for i in Institution.objects.order_by("sort")]
 
 

@@ -133,5 +133,3 @@ def test_hrss_may_issue_for_any_unit(zhujian, dispatcher, units):
     Notice.objects.filter(project=project).delete()
     notice = notice_issue(project=project, actor=dispatcher)
     assert notice.unit == units["区住房城乡建设局"]  # still the project's unit
-
-

@@ -106,7 +106,9 @@ def test_two_processes_issuing_notices_at_once_get_exactly_1_to_100_d2(zhujian, 
     first, second = (r["numbers"] for r in results)
     assert sorted(first + second) == list(range(1, 2 * PER_PROCESS + 1))
     assert max(r["started"] for r in results) < min(r["ended"] for r in results)  # they really overlapped
-    numbers = sorted(int(re.search(r"第(\d+)号", n).group(1)) for n in Notice.objects.values_list("number", flat=True))
+    numbers = sorted(
+        int(re.search(r"第(\d+)号", n).group(1)) for n in Notice.objects.values_list("number", flat=True)
+    )
     assert numbers == list(range(1, 2 * PER_PROCESS + 1))
     assert Notice.objects.filter(unit=units["区住房城乡建设局"], year=2026).count() == 2 * PER_PROCESS
     print(f"2 processes × {PER_PROCESS} notices in {elapsed:.2f} s")

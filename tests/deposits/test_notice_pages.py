@@ -103,13 +103,22 @@ def test_it_records_the_receipt_and_counts_the_deadline_from_it_d2(notice, zhuji
     with time_machine.travel(at(2026, 9, 8, 15), tick=False):
         response = client.post(
             reverse("deposits:notice_receipt", args=[notice.pk]),
-            {"received_at": "2026-09-07T16:30", "signer": "王经理", "position": "项目经理", "phone": "13803910002"},
+            {
+                "received_at": "2026-09-07T16:30",
+                "signer": "王经理",
+                "position": "项目经理",
+                "phone": "13803910002",
+            },
         )
     assert response.status_code == 302
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.RECEIVED
     assert notice.received_at == at(2026, 9, 7, 16, 30)
-    assert (notice.receipt_signer, notice.receipt_position, notice.receipt_phone) == ("王经理", "项目经理", "13803910002")
+    assert (notice.receipt_signer, notice.receipt_position, notice.receipt_phone) == (
+        "王经理",
+        "项目经理",
+        "13803910002",
+    )
     assert notice.deadline == dt.date(2026, 9, 22)  # 09-07 + 15 calendar days
     assert ActionLog.objects.filter(action="notice.receipt_recorded", object_id=str(notice.pk)).exists()
     with time_machine.travel(at(2026, 9, 8, 15), tick=False):
@@ -128,7 +137,8 @@ def test_it_records_the_receipt_and_counts_the_deadline_from_it_d2(notice, zhuji
 def test_it_refuses_a_receipt_before_issue_or_in_the_future_d2(notice, zhujian, received_at, message):
     with time_machine.travel(at(2026, 9, 8, 15), tick=False):
         response = login(zhujian).post(
-            reverse("deposits:notice_receipt", args=[notice.pk]), {"received_at": received_at, "signer": "王经理"}
+            reverse("deposits:notice_receipt", args=[notice.pk]),
+            {"received_at": received_at, "signer": "王经理"},
         )
     assert response.status_code == 200
     form = response.context["form"]
@@ -141,12 +151,15 @@ def test_it_refuses_a_receipt_before_issue_or_in_the_future_d2(notice, zhujian, 
 
 def test_a_leader_cannot_record_a_receipt(notice, leader):
     response = login(leader).post(
-        reverse("deposits:notice_receipt", args=[notice.pk]), {"received_at": "2026-09-04T09:00", "signer": "x"}
+        reverse("deposits:notice_receipt", args=[notice.pk]),
+        {"received_at": "2026-09-04T09:00", "signer": "x"},
     )
     assert response.status_code == 403
 
 
-def test_it_prints_the_selected_notices_as_one_pdf_by_a_job(zhujian, units, django_capture_on_commit_callbacks):
+def test_it_prints_the_selected_notices_as_one_pdf_by_a_job(
+    zhujian, units, django_capture_on_commit_callbacks
+):
     notices = [notice_of(pushed_project(zhujian, units, serial=i)) for i in range(1, 4)]
     client = login(zhujian)
     with django_capture_on_commit_callbacks(execute=True):
