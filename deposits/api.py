@@ -246,17 +246,23 @@ class DepositViewSet(
     @action(detail=True, methods=["post"], url_path="request-return")
     def request_return(self, request, pk=None):
         """第二十二条: a written no-arrears pledge; the public notice and review deadlines are stored."""
-        return self._step(request, deposit_forms.DepositReturnRequestForm, deposit_services.deposit_request_return)
+        return self._step(
+            request, deposit_forms.DepositReturnRequestForm, deposit_services.deposit_request_return
+        )
 
     @extend_schema(request=DepositReviewSerializer, responses=DepositSerializer)
     @action(detail=True, methods=["post"], url_path="review-return")
     def review_return(self, request, pk=None):
-        return self._step(request, deposit_forms.DepositReturnReviewForm, deposit_services.deposit_review_return)
+        return self._step(
+            request, deposit_forms.DepositReturnReviewForm, deposit_services.deposit_review_return
+        )
 
     @extend_schema(request=DepositConfirmSerializer, responses=DepositSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-return")
     def confirm_return(self, request, pk=None):
-        return self._step(request, deposit_forms.DepositReturnConfirmForm, deposit_services.deposit_confirm_return)
+        return self._step(
+            request, deposit_forms.DepositReturnConfirmForm, deposit_services.deposit_confirm_return
+        )
 
 
 class GuaranteeSerializer(serializers.ModelSerializer):

@@ -92,8 +92,12 @@ class Notice(models.Model):
     # D2: issue date (or receipt date once recorded) + D2.deposit_deadline_days calendar days; stored, so
     # "overdue" is one indexed comparison (deposits.selectors.notice_filter_overdue).
     deadline = models.DateField("缴存期限")
-    deadline_days = models.PositiveSmallIntegerField("缴存期限（日）", help_text="下发时的 D2.deposit_deadline_days")
-    status = models.CharField("状态", max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.ISSUED)
+    deadline_days = models.PositiveSmallIntegerField(
+        "缴存期限（日）", help_text="下发时的 D2.deposit_deadline_days"
+    )
+    status = models.CharField(
+        "状态", max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.ISSUED
+    )
     received_at = models.DateTimeField("签收时间", null=True, blank=True)
     receipt_signer = models.CharField("签收人", max_length=50, blank=True)
     receipt_position = models.CharField("职务", max_length=50, blank=True)
@@ -171,7 +175,9 @@ class Deposit(ConcurrentTransitionMixin, models.Model):
     The lifecycle is a django-fsm-2 machine (transitions change fields only; deposits.services runs them):
     notified → deposited → (used to pay arrears → topped up) → return requested → returned."""
 
-    notice = models.OneToOneField(Notice, verbose_name="缴纳通知书", on_delete=models.PROTECT, related_name="deposit")
+    notice = models.OneToOneField(
+        Notice, verbose_name="缴纳通知书", on_delete=models.PROTECT, related_name="deposit"
+    )
     project = models.ForeignKey(
         "projects.Project", verbose_name="项目", on_delete=models.PROTECT, related_name="deposits"
     )
@@ -189,7 +195,9 @@ class Deposit(ConcurrentTransitionMixin, models.Model):
     required_ratio = models.DecimalField("缴存比例", max_digits=6, decimal_places=4)
     ratio_basis = models.CharField("比例依据", max_length=20, choices=RatioBasis.choices)
     used_amount = models.DecimalField("已动用金额（元）", max_digits=14, decimal_places=2, default=Decimal(0))
-    topped_up_amount = models.DecimalField("已补足金额（元）", max_digits=14, decimal_places=2, default=Decimal(0))
+    topped_up_amount = models.DecimalField(
+        "已补足金额（元）", max_digits=14, decimal_places=2, default=Decimal(0)
+    )
     last_used_on = models.DateField("最近动用日期", null=True, blank=True)
     status = FSMField("状态", default=DepositStatus.NOTIFIED, choices=DepositStatus.choices, protected=True)
     recorded_by = models.ForeignKey(
@@ -215,10 +223,14 @@ class Deposit(ConcurrentTransitionMixin, models.Model):
         ordering = ["-recorded_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="deposit_amount_positive", violation_error_message="缴存金额必须大于0"
+                condition=Q(amount__gt=0),
+                name="deposit_amount_positive",
+                violation_error_message="缴存金额必须大于0",
             ),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=F("valid_from")),
                 name="deposit_validity_ordered",
                 violation_error_message="有效期结束日期不能早于开始日期",
             ),
@@ -314,7 +326,9 @@ class PenaltyDecision(models.Model):
         ordering = ["-decided_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="penalty_amount_positive", violation_error_message="罚款金额必须大于0"
+                condition=Q(amount__gt=0),
+                name="penalty_amount_positive",
+                violation_error_message="罚款金额必须大于0",
             )
         ]
 
@@ -346,7 +360,9 @@ class PaymentGuarantee(models.Model):
         ordering = ["valid_to", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="guarantee_amount_positive", violation_error_message="担保金额必须大于0"
+                condition=Q(amount__gt=0),
+                name="guarantee_amount_positive",
+                violation_error_message="担保金额必须大于0",
             ),
             models.CheckConstraint(
                 condition=Q(valid_to__gte=F("valid_from")),
@@ -416,7 +432,9 @@ class Fund(models.Model):
         ordering = ["kind", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(balance__gte=0), name="fund_balance_non_negative", violation_error_message="余额不能为负数"
+                condition=Q(balance__gte=0),
+                name="fund_balance_non_negative",
+                violation_error_message="余额不能为负数",
             ),
             models.CheckConstraint(
                 condition=Q(kind=FundKind.PRESALE, project__isnull=False)
@@ -440,7 +458,9 @@ class Fund(models.Model):
 class FundMovement(models.Model):
     """One movement of a fund's ledger, with the balance it left (the page's balance over time)."""
 
-    fund = models.ForeignKey(Fund, verbose_name="资金账户", on_delete=models.PROTECT, related_name="movements")
+    fund = models.ForeignKey(
+        Fund, verbose_name="资金账户", on_delete=models.PROTECT, related_name="movements"
+    )
     kind = models.CharField("类型", max_length=20, choices=MovementKind.choices)
     amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
     balance_after = models.DecimalField("变动后余额（元）", max_digits=14, decimal_places=2)
@@ -469,9 +489,13 @@ class FundMovement(models.Model):
         indexes = [models.Index(fields=["fund", "recorded_at"], name="fund_movement_fund_time")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="fund_movement_amount_positive", violation_error_message="金额必须大于0"
+                condition=Q(amount__gt=0),
+                name="fund_movement_amount_positive",
+                violation_error_message="金额必须大于0",
             ),
-            models.CheckConstraint(condition=Q(balance_after__gte=0), name="fund_movement_balance_non_negative"),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="fund_movement_balance_non_negative"
+            ),
         ]
 
     def __str__(self):

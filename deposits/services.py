@@ -136,7 +136,9 @@ def notice_record_receipt(
 ) -> Notice:
     """D2: the contractor signed the notice's receipt section; from now the deadline counts from that day.
     A receipt before the issue or in the future is refused at its field, nothing saved."""
-    notice = Notice.objects.select_for_update(of=("self",)).select_related("unit", "document").get(pk=notice.pk)
+    notice = (
+        Notice.objects.select_for_update(of=("self",)).select_related("unit", "document").get(pk=notice.pk)
+    )
     _check_actor(actor, notice.unit)
     errors = {}
     if notice.status != NoticeStatus.ISSUED:

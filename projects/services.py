@@ -528,7 +528,9 @@ def project_ledger_import(*, user: User, upload, progress=None) -> ledger_import
                 try:
                     # A savepoint each (project_create is atomic): a refused row leaves nothing behind.
                     projects.append(
-                        project_create(user=user, unit=row.unit, data=row.data, push=True, action="project.imported")
+                        project_create(
+                            user=user, unit=row.unit, data=row.data, push=True, action="project.imported"
+                        )
                     )
                 except ValidationError as e:
                     row.add_validation_error(e)
