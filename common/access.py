@@ -37,6 +37,21 @@ def sees_all_units(user: User | None) -> bool:
     return is_admin(user) or user.role in (Role.DISPATCHER, Role.LEADER)
 
 
+def is_hrss(user: User | None) -> bool:
+    """区人社局 (its dispatchers) and admins: they act district-wide — dispatch, penalties, any unit's record."""
+    return is_admin(user) or is_dispatcher(user)
+
+
+def can_act_as_unit_named(user: User | None, short_name: str) -> bool:
+    """A writer of the unit with this 简称 (e.g. 区财政局 "财政" keeps the emergency funds), or HRSS / an admin."""
+    if user is None or not user.is_authenticated or is_read_only(user):
+        return False
+    if is_hrss(user):
+        return True
+    unit = getattr(user, "unit", None)
+    return unit is not None and unit.short_name == short_name
+
+
 def require_writer(user: User | None) -> None:
     """Raise PermissionDenied (403, Chinese) for a read-only account before any write."""
     if is_read_only(user):

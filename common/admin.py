@@ -20,6 +20,21 @@ from common.services import (
 )
 
 
+class ReadOnlyAdminMixin:
+    """For records written only by services (the action log, jobs, notices, ledgers, pushed projects): the
+    admin may read and search them, never add, edit or delete — a change must pass the service's rules and
+    leave its entry in the action log."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Unit)
 class UnitAdmin(SimpleHistoryAdmin):
     list_display = (
@@ -229,7 +244,7 @@ class PolicyParameterAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ActionLog)
-class ActionLogAdmin(admin.ModelAdmin):
+class ActionLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The action log, read-only: written only by services (common.audit.log_action)."""
 
     list_display = ("created_at", "action_display", "content_type", "object_id", "actor", "note")
@@ -242,24 +257,9 @@ class ActionLogAdmin(admin.ModelAdmin):
     def action_display(self, obj):
         return action_label(obj.action)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "user", "status", "progress_done", "progress_total", "finished_at")
     list_filter = ("kind", "status")
     list_select_related = ("user",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdminMixin
 from deposits.models import (
     Deposit,
     Fund,
@@ -22,64 +23,44 @@ class InstitutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only here: notices are issued by the push (P4) and change through deposits.services only."""
 
     list_display = ["number", "unit", "project", "contractor", "issued_at", "deadline", "status"]
     list_filter = ["status", "unit"]
     search_fields = ["number", "project__name", "contractor__name"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # Deposits, penalties, guarantees and fund ledgers (D1, D3, D4): read-only here — every write goes through
 # deposits.services (balances under a row lock, every change in the action log).
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Deposit)
-class DepositAdmin(_ReadOnly):
+class DepositAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["project", "form", "institution", "amount", "required_amount", "status", "deposited_on"]
     list_filter = ["status", "form"]
     search_fields = ["project__name", "notice__number", "document_number"]
 
 
 @admin.register(PenaltyDecision)
-class PenaltyDecisionAdmin(_ReadOnly):
+class PenaltyDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["decision_number", "notice", "amount", "decided_on"]
     search_fields = ["decision_number", "notice__number"]
 
 
 @admin.register(PaymentGuarantee)
-class PaymentGuaranteeAdmin(_ReadOnly):
+class PaymentGuaranteeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["project", "guarantor", "document_number", "amount", "valid_from", "valid_to"]
     search_fields = ["project__name", "guarantor", "document_number"]
 
 
 @admin.register(Fund)
-class FundAdmin(_ReadOnly):
+class FundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "unit", "project", "balance"]
     list_filter = ["kind"]
 
 
 @admin.register(FundMovement)
-class FundMovementAdmin(_ReadOnly):
+class FundMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["fund", "kind", "amount", "balance_after", "project", "occurred_on", "recorded_by"]
     list_filter = ["fund", "kind"]

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from common.access import (
+    can_act_as_unit_named,
     can_act_for_unit,
-    is_admin,
-    is_dispatcher,
+    is_hrss,
     is_read_only,
     require_writer,
     sees_all_units,
@@ -49,10 +49,6 @@ def _page(request, qs):
 def _apply_errors(form, error: ValidationError) -> None:
     for field, messages_ in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages_)
-
-
-def _hrss(user) -> bool:
-    return is_admin(user) or is_dispatcher(user)
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -195,7 +191,7 @@ def deposit_detail(request, pk, action=None, bound=None):
     user = request.user
     writer = not is_read_only(user)
     own = can_act_for_unit(user, deposit.project.unit_id)
-    hrss = _hrss(user)
+    hrss = is_hrss(user)
     offered = {
         "use": hrss
         and deposit.status in (DepositStatus.DEPOSITED, DepositStatus.USED, DepositStatus.TOPPED_UP),
@@ -276,7 +272,7 @@ def overdue_list(request):
             "g": request.GET,
             "fine_min": policy_value("D2.fine_min_yuan"),
             "fine_max": policy_value("D2.fine_max_yuan"),
-            "may_decide": _hrss(request.user),
+            "may_decide": is_hrss(request.user),
             "today": timezone.localdate(),
         },
     )
@@ -318,7 +314,7 @@ def overdue_export(request):
 @login_required
 def penalty_create(request, notice_pk):
     """D4: HRSS records the penalty decision for an overdue notice."""
-    if not _hrss(request.user):
+    if not is_hrss(request.user):
         raise PermissionDenied("只有区人社局可以登记处罚决定")
     notice = get_object_or_404(Notice.objects.select_related("project", "contractor", "unit"), pk=notice_pk)
     form = forms.PenaltyDecisionForm(request.POST or None)
@@ -407,7 +403,7 @@ def guarantee_list(request):
 def guarantee_create(request):
     require_writer(request.user)
     projects = visible_to(request.user, Project.objects.all())
-    if not _hrss(request.user):
+    if not is_hrss(request.user):
         projects = projects.filter(unit_id=request.user.unit_id)
     form = forms.GuaranteeForm(request.POST or None, projects=projects.order_by("name"))
     if request.method == "POST" and form.is_valid():
@@ -434,8 +430,8 @@ def fund_list(request):
     emergency = [(f, targets[f.kind]) for f in funds if f.kind in EMERGENCY_FUND_KINDS]
     presale = [f for f in funds if f.kind == FundKind.PRESALE]
     user = request.user
-    may_manage = not is_read_only(user) and (_hrss(user) or getattr(user.unit, "short_name", "") == "财政")
-    may_presale = not is_read_only(user) and (_hrss(user) or getattr(user.unit, "short_name", "") == "住保")
+    may_manage = can_act_as_unit_named(user, services.FUND_UNIT_SHORT_NAMES[FundKind.REVOLVING])
+    may_presale = can_act_as_unit_named(user, services.FUND_UNIT_SHORT_NAMES[FundKind.PRESALE])
     return render(
         request,
         "deposits/fund_list.html",
@@ -459,7 +455,7 @@ def fund_open_emergency(request):
 @login_required
 def fund_presale_create(request):
     user = request.user
-    if is_read_only(user) or not (_hrss(user) or getattr(user.unit, "short_name", "") == "住保"):
+    if not can_act_as_unit_named(user, services.FUND_UNIT_SHORT_NAMES[FundKind.PRESALE]):
         raise PermissionDenied("只有区住房保障中心或区人社局可以建立预售监管资金账户")
     projects = (
         Project.objects.filter(category="housing").exclude(presale_funds__isnull=False).order_by("name")
@@ -486,7 +482,7 @@ def _movement_projects(fund):
 def fund_detail(request, pk, bound=None):
     fund = get_object_or_404(selectors.fund_visible_to(request.user), pk=pk)
     user = request.user
-    unit_ok = _hrss(user) or getattr(user, "unit_id", None) == fund.unit_id
+    unit_ok = is_hrss(user) or getattr(user, "unit_id", None) == fund.unit_id
     form = None
     if unit_ok and not is_read_only(user):
         form = bound or forms.FundMovementForm(fund=fund, projects=_movement_projects(fund))
@@ -515,7 +511,7 @@ def fund_detail(request, pk, bound=None):
 def fund_move(request, pk):
     fund = get_object_or_404(selectors.fund_visible_to(request.user), pk=pk)
     require_writer(request.user)
-    if not (_hrss(request.user) or request.user.unit_id == fund.unit_id):
+    if not (is_hrss(request.user) or request.user.unit_id == fund.unit_id):
         raise PermissionDenied("只有资金管理单位或区人社局可以办理")
     form = forms.FundMovementForm(request.POST, fund=fund, projects=_movement_projects(fund))
     if form.is_valid():

@@ -19,11 +19,18 @@ def notice_visible_to(user) -> QuerySet:
     return visible_to(user, qs, unit_field="unit")
 
 
+def notice_overdue_condition(today: dt.date | None = None) -> Q:
+    """D4, the one definition: a notice still waiting for its deposit after its deadline day (Asia/Shanghai)
+    is overdue — on the deadline day itself, up to 23:59, it is not; from 00:00 the next day it is."""
+    return Q(
+        status__in=(NoticeStatus.ISSUED, NoticeStatus.RECEIVED), deadline__lt=today or timezone.localdate()
+    )
+
+
 def with_overdue(qs: QuerySet, today: dt.date | None = None) -> QuerySet:
-    """Decide "overdue" once (D4, same condition as notice_filter_overdue_open): `is_overdue` and the status
-    to show, `shown_status` (逾期未缴存 instead of 已下发/已签收 once the deadline has passed)."""
-    today = today or timezone.localdate()
-    overdue = Q(status__in=(NoticeStatus.ISSUED, NoticeStatus.RECEIVED), deadline__lt=today)
+    """`is_overdue` (notice_overdue_condition) and the status to show, `shown_status` (逾期未缴存 instead of
+    已下发/已签收 once the deadline has passed)."""
+    overdue = notice_overdue_condition(today)
     return qs.annotate(
         is_overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()),
         shown_status=Case(
@@ -89,10 +96,8 @@ def deposit_search(user, *, q: str = "", status: str = "", unit: str = "", form:
 
 
 def notice_filter_overdue_open(qs: QuerySet, today: dt.date | None = None) -> QuerySet:
-    """D4: a notice still waiting for its deposit after its deadline day (Asia/Shanghai) is overdue: on the
-    deadline day itself, up to 23:59, it is not; from 00:00 the next day it is."""
-    today = today or timezone.localdate()
-    return qs.filter(status__in=(NoticeStatus.ISSUED, NoticeStatus.RECEIVED), deadline__lt=today)
+    """D4: the notices of `qs` that are overdue (notice_overdue_condition)."""
+    return qs.filter(notice_overdue_condition(today))
 
 
 @dataclasses.dataclass

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from common.access import can_act_for_unit, is_admin, is_dispatcher, require_writer
+from common.access import can_act_as_unit_named, can_act_for_unit, is_hrss, require_writer
 from common.audit import log_action
 from common.documents import document_issue, document_set_status, next_document_number
 from common.formats import format_date, format_datetime, format_money
@@ -246,7 +246,7 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 
 def _require_hrss(actor, message: str) -> None:
     require_writer(actor)
-    if not (is_admin(actor) or is_dispatcher(actor)):
+    if not is_hrss(actor):
         raise PermissionDenied(message)
 
 
@@ -650,10 +650,7 @@ def fund_open_emergency(*, actor) -> list[Fund]:
 
 def _require_hrss_or_unit(actor, kind: str) -> None:
     require_writer(actor)
-    if is_admin(actor) or is_dispatcher(actor):
-        return
-    unit = getattr(actor, "unit", None)
-    if unit is None or unit.short_name != FUND_UNIT_SHORT_NAMES[kind]:
+    if not can_act_as_unit_named(actor, FUND_UNIT_SHORT_NAMES[kind]):
         raise PermissionDenied("只有资金管理单位或区人社局可以办理")
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin import ReadOnlyAdminMixin
 from projects.models import Enterprise, Project
 
 
@@ -19,7 +20,11 @@ class EnterpriseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Read-only (no add, edit, history revert or delete): projects are registered and changed through the
+    clerk's pages and the import, where projects.services runs the push rules; a deleted or reverted project
+    would erase its unit's P6 record."""
+
     list_display = (
         "name",
         "unit",
@@ -52,16 +57,3 @@ class ProjectAdmin(SimpleHistoryAdmin):
         "created_at",
         "updated_at",
     )
-
-    def has_add_permission(self, request):
-        # Projects are registered through the clerk's form or the import, which run the push rules.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Read-only here (no edit, no history revert): changes go through the project's edit page, where
-        # projects.services validates them and P6 facts can't be undone.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # A deleted project would erase its unit's P6 record.
-        return False
