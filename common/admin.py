@@ -4,11 +4,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from knox.models import AuthToken
-from simple_history.admin import SimpleHistoryAdmin
 
 from common.access import may_use_api_token
 from common.api import api_token_issue_integration, is_integration_token
 from common.audit import action_label
+from common.history_admin import SimpleHistoryAdmin
+from common.jobs import job_label
 from common.models import ActionLog, CalendarOverride, CalendarYear, Job, PolicyParameter, Unit, User
 from common.policy import policy_parameter_update, policy_parameter_validate
 from common.services import (
@@ -258,8 +259,35 @@ class ActionLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return action_label(obj.action)
 
 
+class JobKindFilter(admin.SimpleListFilter):
+    """By kind, named by the labels the apps registered, not by their codes."""
+
+    title = "任务类型"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = Job.objects.order_by("kind").values_list("kind", flat=True).distinct()
+        return [(kind, job_label(Job(kind=kind))) for kind in kinds]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(Job)
 class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "kind", "user", "status", "progress_done", "progress_total", "finished_at")
-    list_filter = ("kind", "status")
+    list_display = (
+        "created_at",
+        "kind_display",
+        "user",
+        "status",
+        "progress_done",
+        "progress_total",
+        "finished_at",
+    )
+    list_filter = (JobKindFilter, "status")
     list_select_related = ("user",)
+
+    @admin.display(description="任务类型", ordering="kind")
+    def kind_display(self, job):
+        # The label each app registered ("导出项目推送台账"), not the code "projects.ledger_export".
+        return job_label(job)

@@ -51,7 +51,8 @@ def seed_notices() -> int:
 def _backdate(notice: Notice, when: dt.datetime) -> None:
     deadline = notice_deadline(timezone.localdate(when), notice.deadline_days)
     Notice.objects.filter(pk=notice.pk).update(issued_at=when, deadline=deadline)
-    Notice.history.filter(id=notice.pk).update(history_date=when)
+    # The history rows too: the notice's timeline diff would otherwise show today's issue time and deadline.
+    Notice.history.filter(id=notice.pk).update(history_date=when, issued_at=when, deadline=deadline)
     if notice.document_id:
         IssuedDocument.objects.filter(pk=notice.document_id).update(issued_at=when)
     notice.issued_at, notice.deadline = when, deadline

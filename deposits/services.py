@@ -124,8 +124,10 @@ def notice_issue(*, project: Project, actor) -> Notice:
         target=notice,
         actor=actor,
     )
-    # update(), not save(): the link is bookkeeping, not a change worth a second history row.
+    # update(), not save(): the link is bookkeeping, not a change worth a second history row. The creation
+    # history row gets it too, or the next change (the receipt) would show 文书 (空) → … in the timeline.
     Notice.objects.filter(pk=notice.pk).update(document=document)
+    Notice.history.filter(id=notice.pk).update(document=document)
     notice.document = document
     return notice
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin import ReadOnlyAdminMixin
+from common.history_admin import SimpleHistoryAdmin
 from projects.models import Enterprise, Project
 
 

@@ -11,6 +11,7 @@ of who may act (the service refuses the same way), not a typo the clerk could fi
 
 import dataclasses
 
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 from common.access import can_act_for_unit, sees_personal_data
 from common.masking import mask_phone
 from common.models import Unit, UnitType
+from common.workdays import working_days_late_many
 from projects import services
 from projects.columns import (
     ENTRY_COLUMNS,
@@ -97,6 +99,9 @@ class ProjectSerializer(serializers.ModelSerializer):
     is_overdue = serializers.SerializerMethodField(
         help_text="逾期未推送（timeliness 为 overdue）：仍未推送且已过推送截止日期（P6）"
     )
+    working_days_late = serializers.SerializerMethodField(
+        help_text="逾期工作日数（P6），与页面“逾期N个工作日”一致：逾期推送的为推送时的逾期数，逾期未推送的为截至今日；其余为0"
+    )
     page_url = serializers.CharField(source="get_absolute_url", read_only=True, help_text="项目页面地址")
 
     class Meta:
@@ -114,6 +119,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "timeliness",
             "timeliness_display",
             "is_overdue",
+            "working_days_late",
             "created_at",
             "updated_at",
             "page_url",
@@ -126,6 +132,15 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_is_overdue(self, project: Project) -> bool:
         return project.timeliness == Timeliness.OVERDUE
+
+    def get_working_days_late(self, project: Project) -> int:
+        if project.timeliness != Timeliness.OVERDUE:
+            return project.late_working_days
+        # Counted for the whole page at once (ProjectViewSet.get_serializer), or for this one project.
+        days = self.context.get("overdue_days")
+        if days is None or project.push_deadline not in days:
+            days = working_days_late_many([project.push_deadline], timezone.localdate())
+        return days[project.push_deadline]
 
     def to_representation(self, project):
         data = super().to_representation(project)
@@ -310,6 +325,17 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if getattr(self, "swagger_fake_view", False):
             return Project.objects.none()
         return project_visible_to(self.request.user).select_related(*LEDGER_RELATED, "pushed_by")
+
+    def get_serializer(self, *args, **kwargs):
+        # A list page's overdue projects get their 逾期工作日 in one calendar computation, not one per row.
+        if kwargs.get("many") and args:
+            deadlines = {
+                p.push_deadline for p in args[0] if getattr(p, "timeliness", None) == Timeliness.OVERDUE
+            }
+            context = self.get_serializer_context()
+            context["overdue_days"] = working_days_late_many(deadlines, timezone.localdate())
+            kwargs["context"] = context
+        return super().get_serializer(*args, **kwargs)
 
     def _write_serializer(self, *, partial: bool = False) -> ProjectWriteSerializer:
         serializer = ProjectWriteSerializer(

@@ -219,11 +219,18 @@ def enterprise_detail(request, pk):
         .filter(Q(owner=enterprise) | Q(contractor=enterprise))
         .select_related("unit", "street")
     )
+    # Paged like the ledger: a builder with 1,500 imported projects must not make a page 55,000 px tall.
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "projects/enterprise_detail.html",
         # An enterprise's record holds no personal data: nothing to mask.
-        {"enterprise": enterprise, "projects": projects, "timeline": timeline(enterprise)},
+        {
+            "enterprise": enterprise,
+            "page": page,
+            "projects": page.object_list,
+            "timeline": timeline(enterprise),
+        },
     )
 
 

@@ -52,6 +52,10 @@ def main() -> int:
         ),
     }  # fmt: skip
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # The address printed in each issued document's QR code (/verify/<code>/): where this server answers
+    # (the worker renders the PDFs, so it must know too). 0.0.0.0 is no address a phone can open.
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    env.setdefault("DOCUMENT_VERIFY_BASE_URL", f"http://{shown_host}:{args.port}")
     lock = threading.Lock()
 
     def say(name: str, line: str) -> None:

@@ -13,12 +13,21 @@ from pathlib import Path
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import celeryd_init
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhongzhan_wages.settings")
 
 app = Celery("zhongzhan_wages")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Two queues, both consumed by every worker (declared here, so a worker started without -Q takes both). A clerk's
+# job waits for at most the one task in hand, not behind a backlog: an import of 1,500 pushed projects queues
+# 1,500 notice PDFs (P4), and in one queue the next export sat 3 minutes as 排队中. The consumer takes from
+# the queues in turn (kombu's fair cycle; prefetch 1).
+app.conf.task_queues = (Queue("celery"), Queue("documents"))
+app.conf.task_default_queue = "celery"
+app.conf.task_routes = {"common.tasks.document_render": {"queue": "documents"}}
 
 
 @app.on_after_configure.connect

@@ -223,6 +223,8 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# B9: the admin writes dates like common.formats (2026-12-01 16:28), see formats/zh_Hans/formats.py.
+FORMAT_MODULE_PATH = ["zhongzhan_wages.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -442,5 +442,23 @@ def test_p5_list_query_count_is_the_same_for_3_and_30_projects(
         many = _list_queries(client)
         assert few == many
         assert client.get("/api/projects/").json()["count"] == 30
-        with django_assert_max_num_queries(3):  # token with its user, count, one page
+        # token with its user, count, one page; the calendar for the page's 逾期工作日 (two, whatever the size)
+        with django_assert_max_num_queries(5):
             client.get("/api/projects/")
+
+
+@pytest.mark.django_db
+def test_p6_the_api_gives_the_working_days_an_unpushed_project_is_overdue_as_the_pages_do(
+    api_as, zhujian, units, time_machine
+):
+    from common.workdays import working_days_late
+
+    time_machine.move_to(at(2026, 11, 2, 10, 0), tick=False)
+    street = units["李封街道办事处"]
+    drafts = [create_project(user=zhujian, street=street, serial=20 + i, push=False) for i in range(3)]
+    client = api_as(zhujian)
+    body = client.get("/api/projects/", {"timeliness": "overdue"}).json()
+    expected = working_days_late(drafts[0].push_deadline, dt.date(2026, 11, 2))
+    assert expected > 0
+    assert [r["working_days_late"] for r in body["results"]] == [expected] * 3
+    assert client.get(f"/api/projects/{drafts[0].pk}/").json()["working_days_late"] == expected

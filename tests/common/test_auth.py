@@ -225,6 +225,32 @@ def test_an_admin_unlocks_a_username_in_the_chinese_admin(client, zhujian, admin
 
 
 @pytest.mark.django_db
+def test_it_names_the_lock_list_column_and_the_record_to_delete_in_chinese(
+    client, zhujian, admin_user, time_machine
+):
+    # QA: the list's last column read "STATUS", and the delete page "Attempted Access: …+00:00" (UTC).
+    import html
+
+    from axes.models import AccessAttempt
+
+    time_machine.move_to(START, tick=False)
+    for _ in range(5):
+        attempt(client, zhujian.username)
+    admin_client = type(client)()
+    admin_client.force_login(admin_user)
+    changelist = admin_client.get("/admin/axes/accessattempt/").content.decode()
+    assert "column-status" in changelist and ">状态<" in changelist and ">Status<" not in changelist
+    row = AccessAttempt.objects.get(username=zhujian.username)
+    confirm = html.unescape(
+        admin_client.post(
+            "/admin/axes/accessattempt/", {"action": "delete_selected", "_selected_action": [row.pk]}
+        ).content.decode()
+    )
+    assert f"{zhujian.username} 的登录失败记录（最近 " in confirm
+    assert "Attempted Access" not in confirm and "+00:00" not in confirm
+
+
+@pytest.mark.django_db
 def test_the_failure_record_never_keeps_the_password(client, zhujian):
     from axes.models import AccessAttempt
 

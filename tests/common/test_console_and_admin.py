@@ -83,6 +83,52 @@ def test_the_admin_history_page_is_chinese_and_shows_a_dash_for_no_reason(client
 
 
 @pytest.mark.django_db
+def test_it_writes_dates_in_the_admin_lists_like_every_page(client, admin_user, zhujian, units, time_machine):
+    # QA (B9): the admin's lists wrote "2026年9月4日 16:28" where every page writes 2026-09-04 16:28.
+    from tests.factories import create_project
+    from tests.helpers import at
+
+    time_machine.move_to(at(2026, 9, 4, 16, 28), tick=False)
+    project = create_project(user=zhujian, street=units["李封街道办事处"])
+    client.force_login(admin_user)
+    body = client.get("/admin/projects/enterprise/").content.decode()
+    assert "2026-09-04 16:28" in body and "2026年9月4日" not in body
+    body = client.get(f"/admin/projects/project/{project.pk}/change/").content.decode()
+    assert "2026-09-01" in body and "2026年9月1日" not in body  # the trigger date, read-only
+
+
+@pytest.mark.django_db
+def test_it_has_no_english_table_headers_on_the_admin_index(client, admin_user):
+    # QA: Django 5.2's screen-reader headers (visually hidden) were English: Model name, Add link, …
+    client.force_login(admin_user)
+    body = client.get("/admin/").content.decode()
+    assert "Model name" not in body and "Add link" not in body and "Change or view list link" not in body
+    assert "模型名称" in body
+
+
+@pytest.mark.django_db
+def test_it_writes_the_admin_history_diffs_and_reasons_like_the_record_page(
+    client, admin_user, zhujian, units, time_machine
+):
+    # QA: a pushed project's admin history read "False → True", "draft → pushed", "None → 2026-11-23
+    # 02:30:00+00:00", "Deleted 用户 (pk=None)" and the reason "project.pushed".
+    import html
+
+    from tests.factories import create_project
+    from tests.helpers import at
+
+    time_machine.move_to(at(2026, 9, 4, 16, 28), tick=False)
+    project = create_project(user=zhujian, street=units["李封街道办事处"], push=True)
+    client.force_login(admin_user)
+    body = html.unescape(client.get(f"/admin/projects/project/{project.pk}/history/").content.decode())
+    diffs = body.split('id="change-history"')[1]
+    for text in ("推送至人社局", "待推送", "已推送", "2026-09-04 16:28", "（空）", str(zhujian)):
+        assert text in diffs, text
+    for raw in ("project.pushed", "draft", "pushed<", "False", "None", "+00:00", "Deleted", "pk="):
+        assert raw not in diffs, raw
+
+
+@pytest.mark.django_db
 def test_the_user_admin_grants_api_tokens_and_issues_integration_tokens_shown_once(
     client, admin_user, leader
 ):
@@ -119,3 +165,23 @@ def test_knox_english_token_admin_is_not_offered():
 
     assert not admin.site.is_registered(AuthToken)
     assert not AnonymousUser().is_active  # MayUseApiToken refuses the anonymous before reading a role
+
+
+@pytest.mark.django_db
+def test_it_names_a_job_by_its_chinese_label_in_the_admin_list(client, admin_user, zhujian):
+    # QA: the admin's 后台任务 list showed the code "projects.ledger_export" as the job's type.
+    from common.models import Job
+
+    Job.objects.create(kind="projects.ledger_export", user=zhujian)
+    client.force_login(admin_user)
+    rows = client.get("/admin/common/job/").content.decode().split('id="result_list"')[1]
+    assert "导出项目推送台账" in rows and ">projects.ledger_export<" not in rows  # list and filter
+
+
+@pytest.mark.django_db
+def test_it_answers_a_mistyped_admin_history_url_with_a_404_not_a_500(client, admin_user, units):
+    # QA: /admin/common/unit/1/change/history/ raised ValueError in django-simple-history (a 500).
+    client.force_login(admin_user)
+    unit = Unit.objects.first()
+    assert client.get(f"/admin/common/unit/{unit.pk}/change/history/").status_code == 404
+    assert client.get(f"/admin/common/unit/{unit.pk}/history/").status_code == 200

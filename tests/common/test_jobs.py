@@ -403,3 +403,14 @@ def test_it_runs_a_ledger_export_through_a_real_worker_on_the_filesystem_transpo
     wb = openpyxl.load_workbook(tmp_path / "jobs" / result_file, read_only=True)
     names = [r[1] for r in wb.worksheets[0].iter_rows(min_row=4, values_only=True) if r[1]]
     assert sorted(names) == ["测试项目0", "测试项目1", "测试项目2"]
+
+
+def test_document_renders_have_their_own_queue_so_a_clerks_job_never_waits_behind_them():
+    """A4: an import queues one notice PDF per pushed project; user jobs go to the default queue, renders to
+    "documents", and every worker consumes both in turn."""
+    from zhongzhan_wages.celery import app
+
+    queues = {q.name for q in app.conf.task_queues}
+    assert queues == {"celery", "documents"}
+    assert app.amqp.router.route({}, "common.tasks.document_render")["queue"].name == "documents"
+    assert app.amqp.router.route({}, "common.tasks.job_run")["queue"].name == "celery"

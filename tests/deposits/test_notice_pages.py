@@ -12,6 +12,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from common.audit import timeline
+from common.documents import display_verify_code
 from common.models import ActionLog, Job
 from deposits.models import Notice, NoticeStatus
 from tests.deposits.notice_helpers import notice_of, pushed_project
@@ -216,3 +218,24 @@ def test_the_list_and_detail_query_counts_are_constant(zhujian, units):
                 notice_record_receipt(notice=notice, actor=zhujian, received_at=at(2026, 9, 4), signer="乙")
     assert count_queries(client, reverse("deposits:notice_list")) == small_list
     assert count_queries(client, reverse("deposits:notice_detail", args=[first.pk])) == small_detail
+
+
+def test_it_shows_the_verify_code_as_printed_on_the_pdf(notice, zhujian):
+    """The PDF prints "ABCDE-FGHJK"; the detail page must show the same form so a clerk can read it out."""
+    code = Notice.objects.select_related("document").get(pk=notice.pk).document.verify_code
+    page = login(zhujian).get(reverse("deposits:notice_detail", args=[notice.pk])).content.decode()
+    assert f">{display_verify_code(code)}</a>" in page
+
+
+def test_the_receipts_timeline_entry_does_not_claim_it_linked_the_document_d2(notice, zhujian):
+    """The PDF record is linked at issue; the receipt entry must list only the receipt's own changes."""
+    with time_machine.travel(at(2026, 9, 8, 15), tick=False):
+        login(zhujian).post(
+            reverse("deposits:notice_receipt", args=[notice.pk]),
+            {"received_at": "2026-09-07T16:30", "signer": "王经理"},
+        )
+    notice.refresh_from_db()
+    entry = next(e for e in timeline(notice) if e["code"] == "notice.receipt_recorded")
+    labels = {change[0] for change in entry["changes"]}
+    assert "签收人" in labels
+    assert "文书" not in labels

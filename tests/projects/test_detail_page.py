@@ -75,3 +75,17 @@ def test_a3_the_page_states_the_push_period_from_the_policy_parameter(client, zh
     assert "（P1：依据日期后第7个工作日）" in page(client, draft)
     form = client.get(reverse("projects:edit", args=[draft.pk])).content.decode()
     assert "<b>7个工作日</b>" in form
+
+
+@pytest.mark.django_db
+def test_it_pages_the_enterprise_projects_like_the_ledger(client, zhujian, units, time_machine):
+    # QA: after a 1,500-row import the builder's page listed every project on one 55,000 px page.
+    time_machine.move_to(at(2026, 9, 4), tick=False)
+    projects = [create_project(user=zhujian, street=units["李封街道办事处"], serial=n) for n in range(1, 23)]
+    client.force_login(zhujian)
+    url = reverse("projects:enterprise", args=[projects[0].owner_id])
+    first = html.unescape(client.get(url).content.decode())
+    assert first.count('href="/projects/') - first.count('href="/projects/enterprises/') >= 20
+    assert "共 22 个项目，第 1/2 页" in first and "测试项目22" in first and "测试项目2<" not in first
+    second = html.unescape(client.get(url, {"page": 2}).content.decode())
+    assert "测试项目2<" in second and "测试项目1<" in second and "测试项目22" not in second

@@ -808,3 +808,23 @@ def test_p5_a_leader_cannot_import(client, leader, zhujian, two_pushed):
     assert response.status_code == 403
     assert import_ledger(user=leader, upload=upload(b"x")).errors[0].message == "领导账号为只读，不能导入项目"
     assert Project.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_p6_export_counts_the_working_days_an_unpushed_project_is_overdue_as_the_pages_do(zhujian, units):
+    from common.workdays import working_days_late
+
+    draft = create_project(user=zhujian, street=units["李封街道办事处"], serial=7, push=False)
+    on_time = create_project(user=zhujian, street=units["李封街道办事处"], serial=8, push=False)
+    on_time.push_deadline = dt.date(2026, 11, 2)  # due today: pending, not late
+    on_time.save(update_fields=["push_deadline"])
+    from projects.columns import COLUMNS
+
+    late_at = next(i for i, c in enumerate(COLUMNS) if c.label == "逾期工作日")
+    rows = {r[1]: r + (None,) * (len(COLUMNS) - len(r)) for r in data_rows(export_bytes(zhujian))}
+    late_days = working_days_late(draft.push_deadline, dt.date(2026, 11, 2))
+    assert late_days > 0
+    assert rows[draft.name][late_at] == late_days
+    assert rows[draft.name][late_at - 1] == "逾期未推送"
+    assert rows[on_time.name][late_at - 1] == "期限内待推送"
+    assert rows[on_time.name][late_at] is None
