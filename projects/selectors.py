@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from common.access import visible_to
 from common.models import Unit, User
+from common.workdays import working_days_late_many
 from projects.models import Enterprise, Project, ProjectStatus, Timeliness
 
 
@@ -129,3 +130,15 @@ def project_overdue_unpushed(*, user: User, today: dt.date | None = None) -> Que
         .select_related("unit", "street")
         .order_by("push_deadline", "id")
     )
+
+
+def project_mark_overdue_working_days(projects, today: dt.date | None = None) -> list:
+    """P6 (B1): set `overdue_working_days` on each unpushed project of `projects` (a page's worth) — 逾期N个工作日,
+    counted as a push today would be — in one calendar computation for the whole list."""
+    projects = list(projects)
+    today = today or timezone.localdate()
+    drafts = [p for p in projects if p.status == ProjectStatus.DRAFT]
+    late = working_days_late_many({p.push_deadline for p in drafts}, today)
+    for p in drafts:
+        p.overdue_working_days = late[p.push_deadline]
+    return projects

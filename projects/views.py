@@ -19,13 +19,12 @@ from common.audit import timeline
 from common.formats import format_date
 from common.jobs import job_start
 from common.policy import policy_value
-from common.workdays import working_days_late
 from projects import jobs as project_jobs
 from projects import services
 from projects.filters import ledger_filterset
 from projects.forms import LedgerImportForm, ProjectForm
 from projects.ledger_export import export_ledger
-from projects.selectors import enterprise_visible_to, project_visible_to
+from projects.selectors import enterprise_visible_to, project_mark_overdue_working_days, project_visible_to
 
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,6 +35,7 @@ def ledger(request):
     # A bad filter value is reported at its field and dropped; the others still apply (P5).
     filters = ledger_filterset(request.GET, user=request.user)
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = project_mark_overdue_working_days(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -139,6 +139,7 @@ def project_detail(request, pk):
     )
     show_personal = sees_personal_data(request.user, project.unit_id)
     today = timezone.localdate()
+    project_mark_overdue_working_days([project], today)
     return render(
         request,
         "projects/detail.html",
@@ -149,9 +150,7 @@ def project_detail(request, pk):
             "can_edit": can_act_for_unit(request.user, project.unit),
             "missing_for_push": [] if project.is_pushed else services.project_missing_for_push(project),
             # P6: how late a push today would be (0 while in time), as 逾期N个工作日.
-            "overdue_working_days": 0
-            if project.is_pushed
-            else working_days_late(project.push_deadline, today),
+            "overdue_working_days": getattr(project, "overdue_working_days", 0),
             "push_working_days": policy_value("P1.push_working_days"),
             "today": today,
         },

@@ -7,17 +7,8 @@ from django.utils import timezone
 
 from common.access import sees_all_units
 from common.policy import policy_value
-from common.workdays import working_days_late_many
 from projects import selectors as project_selectors
 from projects.services import project_missing_for_push
-
-
-def _mark_overdue_working_days(projects: list, today) -> list:
-    """P6: each unpushed project's lateness as 逾期N个工作日 (working days, as a push today would count)."""
-    late = working_days_late_many([p.push_deadline for p in projects], today)
-    for p in projects:
-        p.overdue_working_days = late[p.push_deadline]
-    return projects
 
 
 @login_required
@@ -28,7 +19,7 @@ def home(request):
     if sees_all_units(user):
         context["totals"] = project_selectors.project_district_totals(today=today)
         overdue = list(project_selectors.project_overdue_unpushed(user=user, today=today)[:10])
-        context["overdue"] = _mark_overdue_working_days(overdue, today)
+        context["overdue"] = project_selectors.project_mark_overdue_working_days(overdue, today)
     elif user.unit_id:
         todo = list(
             project_selectors.project_todo_for_unit(unit_id=user.unit_id).select_related(
@@ -38,7 +29,7 @@ def home(request):
         for p in todo:
             # A complete draft is pushed from here; an incomplete one is completed in the edit form first.
             p.missing_for_push = project_missing_for_push(p)
-        context["todo"] = _mark_overdue_working_days(todo, today)
+        context["todo"] = project_selectors.project_mark_overdue_working_days(todo, today)
         context["unit_totals"] = project_selectors.project_visible_to(user).count()
         context["push_working_days"] = policy_value("P1.push_working_days")
     return render(request, "supervision/home.html", context)
@@ -59,5 +50,9 @@ def accountability(request):
     return render(
         request,
         "supervision/accountability.html",
-        {"rows": rows, "today": today, "overdue": _mark_overdue_working_days(overdue, today)},
+        {
+            "rows": rows,
+            "today": today,
+            "overdue": project_selectors.project_mark_overdue_working_days(overdue, today),
+        },
     )

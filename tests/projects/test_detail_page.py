@@ -89,3 +89,19 @@ def test_it_pages_the_enterprise_projects_like_the_ledger(client, zhujian, units
     assert "共 22 个项目，第 1/2 页" in first and "测试项目22" in first and "测试项目2<" not in first
     second = html.unescape(client.get(url, {"page": 2}).content.decode())
     assert "测试项目2<" in second and "测试项目1<" in second and "测试项目22" not in second
+
+
+@pytest.mark.django_db
+def test_b1_the_ledger_shows_how_many_working_days_an_unpushed_project_is_overdue(
+    client, zhujian, units, time_machine
+):
+    from common.workdays import working_days_late
+    from tests.helpers import at
+
+    time_machine.move_to(at(2026, 11, 2, 10, 0), tick=False)
+    draft = create_project(user=zhujian, street=units["李封街道办事处"], serial=31, push=False)
+    days = working_days_late(draft.push_deadline, dt.date(2026, 11, 2))
+    assert days > 0
+    client.force_login(zhujian)
+    body = client.get(reverse("projects:ledger")).content.decode()
+    assert f"逾期未推送{days}个工作日" in body
