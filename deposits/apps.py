@@ -165,6 +165,7 @@ class DepositsConfig(AppConfig):
                 "notice.issued": "下发保证金缴纳通知书",
                 "notice.receipt_recorded": "登记通知书签收",
                 "notice.deposited": "通知书已缴存保证金",
+                "notice.pdf_rerendered": "重新生成通知书 PDF",
             }
         )
         register_document_kind(

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from common.access import can_act_for_unit, require_writer, sees_all_units, sees_personal_data
+from common.access import can_act_for_unit, is_hrss, require_writer, sees_all_units, sees_personal_data
 from common.audit import timeline
 from common.documents import PRINT_MAX_DOCUMENTS, document_response, documents_print_start
 from common.formats import format_date, format_datetime
@@ -114,10 +114,27 @@ def notice_detail(request, pk):
             "status_label": selectors.NOTICE_STATUS_LABELS.get(notice.shown_status),
             "form": form,
             "can_act": can_act,
+            "may_decide_penalty": is_hrss(request.user),
             "show_personal": show_personal,
             "timeline": timeline(notice, masked_fields=() if show_personal else ("receipt_phone",)),
         },
     )
+
+
+@login_required
+@require_POST
+def notice_rerender(request, pk):
+    """D2: a new version of the notice's PDF, with the reason (the stored one stays on record)."""
+    notice = get_object_or_404(selectors.notice_visible_to(request.user), pk=pk)
+    try:
+        services.notice_pdf_rerender(notice=notice, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, "未重新生成：" + "；".join(error.messages))
+    else:
+        messages.success(
+            request, f"已重新生成通知书 PDF（第{notice.document.current_version}版），原版本留档。"
+        )
+    return redirect("deposits:notice_detail", pk=notice.pk)
 
 
 @login_required

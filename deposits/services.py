@@ -15,7 +15,7 @@ from django_fsm import can_proceed
 
 from common.access import can_act_as_unit_named, can_act_for_unit, is_hrss, require_writer
 from common.audit import log_action
-from common.documents import document_issue, document_set_status, next_document_number
+from common.documents import document_issue, document_rerender, document_set_status, next_document_number
 from common.formats import format_date, format_datetime, format_money
 from common.models import Unit
 from common.policy import policy_parameter, policy_value
@@ -129,6 +129,26 @@ def notice_issue(*, project: Project, actor) -> Notice:
     Notice.objects.filter(pk=notice.pk).update(document=document)
     Notice.history.filter(id=notice.pk).update(document=document)
     notice.document = document
+    return notice
+
+
+@transaction.atomic
+def notice_pdf_rerender(*, notice: Notice, actor, reason: str) -> Notice:
+    """D2: print the notice again from today's template (a wording corrected, a receipt-based deadline), as a
+    new version of its issued document with the reason; the earlier PDF stays on record with its SHA-256."""
+    require_writer(actor)
+    if not can_act_for_unit(actor, notice.unit_id):
+        raise PermissionDenied("只能重新生成本单位的通知书")
+    if notice.document_id is None:
+        raise ValidationError({"reason": "该通知书尚无 PDF 文书"})
+    version = document_rerender(document=notice.document, actor=actor, reason=reason)
+    log_action(
+        notice,
+        action="notice.pdf_rerendered",
+        actor=actor,
+        note=reason.strip(),
+        data={"version": version.version, "sha256": version.sha256},
+    )
     return notice
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("notices/<int:pk>/", notice_views.notice_detail, name="notice_detail"),
     path("notices/<int:pk>/pdf/", notice_views.notice_pdf, name="notice_pdf"),
     path("notices/<int:pk>/receipt/", notice_views.notice_receipt, name="notice_receipt"),
+    path("notices/<int:pk>/rerender/", notice_views.notice_rerender, name="notice_rerender"),
     path("notices/issue/<int:project_pk>/", notice_views.notice_issue_for_project, name="notice_issue"),
     # Deposits, guarantees and fund ledgers (D1, D3, D4) below.
     # deposits/deposit_views.py.

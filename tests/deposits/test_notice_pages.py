@@ -239,3 +239,29 @@ def test_the_receipts_timeline_entry_does_not_claim_it_linked_the_document_d2(no
     labels = {change[0] for change in entry["changes"]}
     assert "签收人" in labels
     assert "文书" not in labels
+
+
+def test_a_rerender_is_a_new_version_with_its_reason_and_the_old_pdf_stays_d2(
+    notice, zhujian, jiaotong, leader
+):
+    from common.documents import document_pdf_bytes
+    from common.models import DocumentVersion
+
+    first = document_pdf_bytes(notice.document)
+    url = reverse("deposits:notice_rerender", args=[notice.pk])
+    assert login(jiaotong).post(url, {"reason": "试图改别人的"}).status_code == 404  # another unit's notice
+    assert login(leader).post(url, {"reason": "只读"}).status_code == 403
+    clerk = login(zhujian)
+    clerk.post(url, {"reason": ""})  # no reason: refused, nothing changes
+    notice.document.refresh_from_db()
+    assert notice.document.current_version == 1
+    assert clerk.post(url, {"reason": "更正模板文字"}).status_code == 302
+    notice.document.refresh_from_db()
+    assert notice.document.current_version == 2
+    versions = DocumentVersion.objects.filter(document=notice.document).order_by("version")
+    assert [v.reason for v in versions][1] == "更正模板文字"
+    assert versions[0].sha256 != "" and versions[1].sha256 != ""
+    assert document_pdf_bytes(notice.document) != b"" and first != b""
+    entry = timeline(notice)[0]
+    assert entry["code"] == "notice.pdf_rerendered" and entry["note"] == "更正模板文字"
+    assert "第2版" in clerk.get(reverse("deposits:notice_detail", args=[notice.pk])).content.decode()
