@@ -8,7 +8,23 @@ class CluesConfig(AppConfig):
     verbose_name = "欠薪线索"
 
     def ready(self):
+        from common.audit import register_actions
         from common.policy import Parameter, register_parameters
+
+        register_actions(
+            {
+                "clue.registered": "登记线索",
+                "clue.dispatched": "交办",
+                "clue.acknowledged": "签收",
+                "clue.progress_noted": "记录办理进展",
+                "clue.result_submitted": "提交办理结果",
+                "clue.closed": "确认办结",
+                "clue.returned": "退回人社局",
+                "clue.reassigned": "改派",
+                "clue.linked_as_repeat": "关联为重复线索",
+                "clue.accountability_flagged": "信访件涉及逾期推送项目，记录单位责任（P6）",
+            }
+        )
 
         # C3 "12345": counted from the moment HRSS receives the clue, in calendar days unless HRSS switches
         # a count to working days.

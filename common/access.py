@@ -112,3 +112,26 @@ def may_use_api_token(user: User | None) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.role != Role.LEADER or user.api_token_allowed
+
+
+# --- clues (C1, C4, C6) ------------------------------------------------------------------------------------
+
+
+def may_register_clue(user: User | None) -> bool:
+    """C1: HRSS dispatchers (and admins) register clues from every channel; 信访局 clerks register petitions."""
+    if user is None or not user.is_authenticated or is_read_only(user):
+        return False
+    return is_hrss(user) or (user.role == Role.PETITION_CLERK and user.unit_id is not None)
+
+
+def may_dispatch_clue(user: User | None, clue=None) -> bool:
+    """C4: dispatching, reassigning and confirming a clue's closure are HRSS's (dispatchers, admins)."""
+    return not is_read_only(user) and is_hrss(user)
+
+
+def may_act_as_responsible_unit(user: User | None, clue) -> bool:
+    """C4/C6: signing for, progress on, the result of and returning a clue are its responsible unit's own
+    writers' — not HRSS's on the unit's behalf, not another unit's, not leaders'."""
+    if user is None or not user.is_authenticated or is_read_only(user):
+        return False
+    return clue.responsible_unit_id is not None and user.unit_id == clue.responsible_unit_id

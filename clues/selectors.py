@@ -1,0 +1,128 @@
+"""Reads of clues: unit scoping, duplicates (part 2), the deadline colour (part 5), personal data, P6 records."""
+
+import datetime as dt
+
+from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from common.access import sees_all_units, sees_personal_data
+from common.masking import mask_id_number, mask_name, mask_phone
+
+from .models import Clue, ClueStatus, KeyMonitoring, UnitAccountability
+
+DUPLICATE_WINDOW_DAYS = 30
+
+
+def clue_visible_to(user) -> QuerySet[Clue]:
+    """HRSS, leaders and admins see every clue; a clerk the clues their unit holds, registered or was given."""
+    qs = Clue.objects.all()
+    if sees_all_units(user):
+        return qs
+    if user is None or not user.is_authenticated or user.unit_id is None:
+        return qs.none()
+    unit = user.unit_id
+    return qs.filter(Q(owner_unit_id=unit) | Q(responsible_unit_id=unit) | Q(registering_unit_id=unit))
+
+
+def clue_duplicates(
+    *,
+    employer=None,
+    employer_name: str = "",
+    project=None,
+    complainant_phone: str = "",
+    received_at: dt.datetime | None = None,
+    exclude: Clue | None = None,
+) -> QuerySet[Clue]:
+    """Part 2: clues received in the 30 days before `received_at` (default now) with the same employer (the
+    enterprise, or the same name), the same project or the same complainant phone — shown before saving so
+    one dispute is not dispatched twice."""
+    received_at = received_at or timezone.now()
+    same = Q()
+    if employer is not None:
+        same |= Q(employer=employer)
+    if employer_name.strip():
+        same |= Q(employer_name=employer_name.strip())
+    if project is not None:
+        same |= Q(project=project)
+    if complainant_phone.strip():
+        same |= Q(complainant_phone=complainant_phone.strip())
+    if not same:
+        return Clue.objects.none()
+    qs = Clue.objects.filter(
+        same,
+        received_at__gte=received_at - dt.timedelta(days=DUPLICATE_WINDOW_DAYS),
+        received_at__lte=received_at,
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.select_related("responsible_unit", "repeat_of").order_by("-received_at", "-id")
+
+
+def clue_duplicates_of(clue: Clue) -> QuerySet[Clue]:
+    return clue_duplicates(
+        employer=clue.employer,
+        employer_name=clue.employer_name,
+        project=clue.project,
+        complainant_phone=clue.complainant_phone,
+        received_at=clue.received_at,
+        exclude=clue,
+    )
+
+
+class Colour:
+    """Part 5: lists colour each open clue by its next C3 deadline."""
+
+    GREEN = "green"  # 绿: in time
+    YELLOW = "yellow"  # 黄: due within 24 hours
+    RED = "red"  # 红: overdue
+    LABELS = {GREEN: "绿", YELLOW: "黄", RED: "红"}
+
+
+def clue_annotate_colour(qs: QuerySet[Clue], *, now: dt.datetime | None = None) -> QuerySet[Clue]:
+    """Decided once, here: `colour` is red when the next deadline has passed, yellow within 24 h, green
+    otherwise (also when nothing is due); closed clues get an empty colour."""
+    now = now or timezone.now()
+    return qs.annotate(
+        colour=Case(
+            When(status=ClueStatus.CLOSED, then=Value("")),
+            When(next_deadline_at__lte=now, then=Value(Colour.RED)),
+            When(next_deadline_at__lte=now + dt.timedelta(hours=24), then=Value(Colour.YELLOW)),
+            default=Value(Colour.GREEN),
+            output_field=CharField(),
+        )
+    )
+
+
+def clue_sees_personal_data(user, clue: Clue) -> bool:
+    """C1: the complainant's data is whole for the units holding, given or registering the clue, HRSS and admins."""
+    return any(
+        sees_personal_data(user, unit_id)
+        for unit_id in {clue.owner_unit_id, clue.responsible_unit_id, clue.registering_unit_id}
+        if unit_id is not None
+    )
+
+
+def clue_complainant(user, clue: Clue) -> dict[str, str]:
+    """The complainant's name, phone and ID number as `user` may see them (common.masking otherwise)."""
+    if clue_sees_personal_data(user, clue):
+        return {
+            "name": clue.complainant_name,
+            "phone": clue.complainant_phone,
+            "id_number": clue.complainant_id_number,
+        }
+    return {
+        "name": mask_name(clue.complainant_name),
+        "phone": mask_phone(clue.complainant_phone),
+        "id_number": mask_id_number(clue.complainant_id_number),
+    }
+
+
+def accountability_list(*, unit=None) -> QuerySet[UnitAccountability]:
+    """P6 second half: the accountability records (HRSS's list, the leaders' pages, a unit's page)."""
+    qs = UnitAccountability.objects.select_related("unit", "project", "clue")
+    return qs.filter(unit=unit) if unit is not None else qs
+
+
+def enterprise_under_key_monitoring(enterprise) -> bool:
+    """C5: the flag supervision reads."""
+    return KeyMonitoring.objects.filter(enterprise=enterprise, is_active=True).exists()

@@ -1,0 +1,600 @@
+"""The only code that writes clues (C1–C6, P6 second half).
+
+Every transition follows docs/architecture.md: lock the row (select_for_update), check the state (can_proceed)
+and the permission (has_transition_perm, answered by common.access), run the transition (fields only),
+recompute the C3 ladder's next deadline, save, log_action — one transaction.atomic(); anything after the
+commit is queued with transaction.on_commit. Every refusal is Chinese: a ValidationError at a field, or
+PermissionDenied.
+"""
+
+import datetime as dt
+import logging
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+from common.access import may_dispatch_clue, may_register_clue, require_writer
+from common.audit import log_action
+from common.documents import next_document_number
+from common.models import Role, Unit, UnitType
+from common.validators import validate_phone
+from projects.models import Enterprise, Project, ProjectStatus
+
+from . import ladder, signals
+from .models import (
+    FUND_RESULTS,
+    MAX_AMOUNT,
+    MAX_WORKERS,
+    PAYING_RESULTS,
+    AccountabilityReason,
+    Category,
+    Channel,
+    Clue,
+    ClueProgress,
+    ClueResult,
+    KeyMonitoring,
+    Nature,
+    ResultType,
+    UnitAccountability,
+)
+from .routing import route_facts_for, suggest_route
+
+logger = logging.getLogger(__name__)
+
+NUMBER_KIND = "clues.clue"
+HRSS_ONLY_MESSAGE = "只有区人社局调度员可以办理此操作"
+UNIT_ONLY_MESSAGE = "只有该线索的责任单位可以办理此操作"
+CONCURRENT_MESSAGE = "该线索刚被他人办理，状态已变化，请刷新页面后重试"
+
+
+def clue_number(*, year: int, n: int) -> str:
+    """C1: QX{year}-{n:06d}, n from common.documents' row-locked sequence (never reused, never skipped)."""
+    return f"QX{year}-{n:06d}"
+
+
+def _hrss_unit() -> Unit:
+    return Unit.objects.get(unit_type=UnitType.HRSS)
+
+
+# --- intake (C1) ---------------------------------------------------------------------------------------------
+
+
+def _clean_amount(value, errors: dict, field: str, label: str) -> Decimal | None:
+    if value in (None, ""):
+        errors[field] = f"请填写{label}"
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        errors[field] = f"{label}须为数字"
+        return None
+    if not amount.is_finite():
+        errors[field] = f"{label}须为数字"
+    elif amount <= 0:
+        errors[field] = f"{label}须大于0"
+    elif amount > MAX_AMOUNT:
+        errors[field] = f"{label}不能超过1亿元，请核对"
+    elif amount != amount.quantize(Decimal("0.01")):
+        errors[field] = f"{label}最多保留两位小数（分）"
+    else:
+        return amount.quantize(Decimal("0.01"))
+    return None
+
+
+def _clean_count(value, errors: dict, field: str, label: str) -> int | None:
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        errors[field] = f"请填写{label}（整数）"
+        return None
+    if count <= 0:
+        errors[field] = f"{label}须大于0"
+    elif count > MAX_WORKERS:
+        errors[field] = f"{label}不能超过{MAX_WORKERS}人，请核对"
+    else:
+        return count
+    return None
+
+
+def _clean_phone(value, errors: dict, field: str) -> str:
+    try:
+        return validate_phone(value or "")
+    except ValidationError as e:
+        errors[field] = e.messages[0]
+        return ""
+
+
+def _clean_id_number(value: str, errors: dict) -> str:
+    """居民身份证号 (python-stdnum cn.ric: region, birth date, check digit). Optional: a caller may withhold it."""
+    text = (value or "").strip().upper()
+    if not text:
+        return ""
+    try:
+        return ric.validate(text)
+    except StdnumError:
+        errors["complainant_id_number"] = "居民身份证号不正确，请核对（18位，含出生日期和校验位）"
+        return ""
+
+
+def _clean_received_at(value, errors: dict) -> dt.datetime | None:
+    if not isinstance(value, dt.datetime):
+        errors["received_at"] = "请填写接收时间"
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_current_timezone())
+    if value > timezone.now():
+        errors["received_at"] = "接收时间不能晚于现在"
+        return None
+    return value
+
+
+def _registering_unit(user) -> Unit:
+    if user.role == Role.PETITION_CLERK:
+        return user.unit
+    return _hrss_unit()
+
+
+def _unit_by_short_name(short_name: str | None) -> Unit | None:
+    return Unit.objects.filter(short_name=short_name).first() if short_name else None
+
+
+@transaction.atomic
+def clue_register(
+    *,
+    user,
+    channel: str,
+    received_at: dt.datetime,
+    complainant_name: str,
+    complainant_phone: str,
+    complainant_id_number: str = "",
+    workers_affected,
+    amount_owed,
+    street: Unit | None = None,
+    employer: Enterprise | None = None,
+    employer_name: str = "",
+    project: Project | None = None,
+    nature: str = Nature.WAGE_ARREARS,
+    category: str = Category.CONSTRUCTION,
+    description: str,
+    is_petition: bool = False,
+) -> Clue:
+    """C1: register a clue from any channel (HRSS; 信访局 its petitions). C6: the registering unit holds it until a
+    recorded hand-over. C2: the routing suggestion is stored with its reason. P6: a petition clue on a project
+    pushed late or never pushed flags the project's unit."""
+    require_writer(user)
+    if not may_register_clue(user):
+        raise PermissionDenied("只有区人社局调度员和区信访局经办人可以登记线索")
+    errors: dict[str, str] = {}
+    if channel not in Channel.values:
+        errors["channel"] = "请选择线索来源"
+    received_at = _clean_received_at(received_at, errors)
+    complainant_name = (complainant_name or "").strip()
+    if not complainant_name:
+        errors["complainant_name"] = "请填写投诉人姓名"
+    elif len(complainant_name) > 50:
+        errors["complainant_name"] = "投诉人姓名不能超过50个字"
+    complainant_phone = _clean_phone(complainant_phone, errors, "complainant_phone")
+    complainant_id_number = _clean_id_number(complainant_id_number, errors)
+    workers_affected = _clean_count(workers_affected, errors, "workers_affected", "涉及人数")
+    amount_owed = _clean_amount(amount_owed, errors, "amount_owed", "欠薪金额")
+    if street is None and project is not None:
+        street = project.street
+    if street is None or street.unit_type != UnitType.STREET:
+        errors["street"] = "请选择属地街道"
+    employer_name = employer.name if employer is not None else (employer_name or "").strip()
+    if not employer_name:
+        errors["employer_name"] = "请填写欠薪单位名称（或选择已登记的企业）"
+    elif len(employer_name) > 200:
+        errors["employer_name"] = "欠薪单位名称不能超过200个字"
+    if nature not in Nature.values:
+        errors["nature"] = "请选择纠纷性质"
+    if category not in Category.values:
+        errors["category"] = "请选择行业领域"
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = "请填写情况描述"
+    if errors:
+        raise ValidationError(errors)
+
+    registering_unit = _registering_unit(user)
+    year = timezone.localtime(received_at).year
+    clue = Clue(
+        number=clue_number(year=year, n=next_document_number(unit=_hrss_unit(), kind=NUMBER_KIND, year=year)),
+        channel=channel,
+        # P6: 信访局转办 is a petition by definition; any other channel may be marked as one.
+        is_petition=bool(is_petition)
+        or channel == Channel.PETITION_BUREAU
+        or user.role == Role.PETITION_CLERK,
+        received_at=received_at,
+        complainant_name=complainant_name,
+        complainant_phone=complainant_phone,
+        complainant_id_number=complainant_id_number,
+        workers_affected=workers_affected,
+        amount_owed=amount_owed,
+        employer=employer,
+        employer_name=employer_name,
+        project=project,
+        street=street,
+        nature=nature,
+        category=category,
+        description=description,
+        registered_by=user,
+        registering_unit=registering_unit,
+        registered_at=timezone.now(),
+        owner_unit=registering_unit,
+    )
+    _apply_route(clue)
+    clue.next_deadline_at = ladder.next_deadline(clue)
+    clue.save()
+    log_action(
+        clue, action="clue.registered", actor=user, data={"channel": channel, "unit": registering_unit.pk}
+    )
+    if clue.is_petition and project is not None:
+        _flag_petition_accountability(clue, actor=user)
+    return clue
+
+
+def _apply_route(clue: Clue, *, city_level_or_cross_border: bool = False) -> None:
+    route = suggest_route(route_facts_for(clue, city_level_or_cross_border=city_level_or_cross_border))
+    clue.suggested_unit = _unit_by_short_name(route.unit_short_name)
+    clue.assisting_street = _unit_by_short_name(route.assisting_street)
+    clue.route_reason = route.reason_text
+    clue.outcome_path = route.outcome_path
+
+
+def _flag_petition_accountability(clue: Clue, *, actor) -> UnitAccountability | None:
+    """P6 second half: the project's unit pushed it late, or never pushed it by its deadline → 检讨 and 通报全区."""
+    project = clue.project
+    if project.status == ProjectStatus.PUSHED and project.is_late:
+        reason = AccountabilityReason.PUSHED_LATE
+    elif (
+        project.status == ProjectStatus.DRAFT
+        and project.push_deadline
+        and project.push_deadline < timezone.localdate()
+    ):
+        reason = AccountabilityReason.NEVER_PUSHED
+    else:
+        return None
+    record, created = UnitAccountability.objects.get_or_create(
+        clue=clue,
+        unit=project.unit,
+        defaults={"project": project, "reason": reason, "late_working_days": project.late_working_days},
+    )
+    if created:
+        log_action(
+            clue,
+            action="clue.accountability_flagged",
+            actor=actor,
+            note=f"{project.unit.name}：{record.get_reason_display()}，{record.measures}",
+            data={"unit": project.unit_id, "project": project.pk, "reason": reason},
+        )
+    return record
+
+
+# --- transitions (C4, C6) ------------------------------------------------------------------------------------
+
+
+def _locked(clue: Clue) -> Clue:
+    # of=("self",): lock the clue row only, not the joined units (PostgreSQL would lock them too).
+    return Clue.objects.select_for_update(of=("self",)).get(pk=clue.pk)
+
+
+def _refuse_state(clue: Clue, what: str) -> None:
+    raise ValidationError({"__all__": f"线索当前状态为“{clue.get_status_display()}”，不能{what}"})
+
+
+def _check(clue: Clue, transition, user, what: str, denied: str) -> None:
+    if not can_proceed(transition):
+        _refuse_state(clue, what)
+    if not has_transition_perm(transition, user):
+        raise PermissionDenied(denied)
+
+
+def _save(clue: Clue) -> None:
+    """C3: every transition recomputes the next deadline the sweep will find through the partial index."""
+    clue.next_deadline_at = ladder.next_deadline(clue)
+    try:
+        clue.save()
+    except ConcurrentTransition as e:  # backstop behind the row lock: never write a stale state back
+        raise ValidationError({"__all__": CONCURRENT_MESSAGE}) from e
+
+
+def _responsible(unit, person: str, phone: str, errors: dict) -> tuple[str, str]:
+    if unit is None or not getattr(unit, "is_active", False):
+        errors["unit"] = "请选择责任单位"
+    person = (person or "").strip()
+    if not person:
+        errors["person"] = "交办须明确具体责任人"
+    elif len(person) > 50:
+        errors["person"] = "责任人姓名不能超过50个字"
+    phone = _clean_phone(phone, errors, "phone")
+    return person, phone
+
+
+@transaction.atomic
+def clue_dispatch(
+    *, user, clue: Clue, unit: Unit, person: str, phone: str, note: str = "", override_reason: str = ""
+) -> Clue:
+    """C3 step 1 / C4: HRSS dispatches to a unit and a named responsible person. C2: a unit other than the
+    suggested one needs the dispatcher's reason (logged). C6: the clue passes to that unit."""
+    require_writer(user)
+    clue = _locked(clue)
+    _check(clue, clue.dispatch, user, "交办", HRSS_ONLY_MESSAGE)
+    errors: dict[str, str] = {}
+    person, phone = _responsible(unit, person, phone, errors)
+    override_reason = (override_reason or "").strip()
+    overridden = unit is not None and clue.suggested_unit_id is not None and unit.pk != clue.suggested_unit_id
+    if overridden and not override_reason:
+        errors["override_reason"] = f"所选责任单位与建议的{clue.suggested_unit.name}不同，请填写调整理由"
+    if errors:
+        raise ValidationError(errors)
+    clue.route_override_reason = override_reason if overridden else ""
+    clue.dispatch(unit=unit, person=person, phone=phone, at=timezone.now())
+    _save(clue)
+    log_action(
+        clue,
+        action="clue.dispatched",
+        actor=user,
+        note=note,
+        data={"unit": unit.pk, "person": person, "override_reason": clue.route_override_reason},
+    )
+    clue_id, unit_id = clue.pk, unit.pk
+    transaction.on_commit(lambda: signals.clue_dispatched.send(sender=Clue, clue_id=clue_id, unit_id=unit_id))
+    return clue
+
+
+@transaction.atomic
+def clue_acknowledge(*, user, clue: Clue, note: str = "") -> Clue:
+    """C3 step 2: the responsible unit signs for the clue."""
+    require_writer(user)
+    clue = _locked(clue)
+    _check(clue, clue.acknowledge, user, "签收", "只有该线索的责任单位可以签收")
+    clue.acknowledge(at=timezone.now())
+    _save(clue)
+    log_action(clue, action="clue.acknowledged", actor=user, note=note)
+    return clue
+
+
+@transaction.atomic
+def clue_note_progress(*, user, clue: Clue, note: str) -> ClueProgress:
+    """C4: a progress note of the responsible unit (any number); the first one is the C3 step-4 progress."""
+    require_writer(user)
+    clue = _locked(clue)
+    _check(clue, clue.note_progress, user, "记录进展", UNIT_ONLY_MESSAGE)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "请填写办理进展"})
+    now = timezone.now()
+    clue.note_progress(at=now)
+    _save(clue)
+    progress = ClueProgress.objects.create(
+        clue=clue, unit=user.unit, note=note, recorded_by=user, recorded_at=now
+    )
+    log_action(clue, action="clue.progress_noted", actor=user, note=note, data={"progress": progress.pk})
+    return progress
+
+
+@transaction.atomic
+def clue_submit_result(
+    *, user, clue: Clue, result_type: str, evidence: str, amount_paid=None, workers_paid=None, note: str = ""
+) -> ClueResult:
+    """C5: the responsible unit submits the result; the clue waits for HRSS's confirmation (待核实)."""
+    require_writer(user)
+    clue = _locked(clue)
+    _check(clue, clue.submit_result, user, "提交办理结果", UNIT_ONLY_MESSAGE)
+    errors: dict[str, str] = {}
+    if result_type not in ResultType.values:
+        errors["result_type"] = "请选择办理结果"
+    amount = workers = None
+    if result_type in PAYING_RESULTS:
+        amount = _clean_amount(amount_paid, errors, "amount_paid", "支付金额")
+        workers = _clean_count(workers_paid, errors, "workers_paid", "支付人数")
+        if result_type in (*FUND_RESULTS, ResultType.ADVANCED_DEPOSIT) and clue.project_id is None:
+            errors["result_type"] = "垫付或动用保证金须关联项目，请先补充涉及项目"
+    evidence = (evidence or "").strip()
+    if not evidence:
+        errors["evidence"] = "请说明证明材料（如工资支付凭证、移送回执）"
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    clue.submit_result(at=now)
+    _save(clue)
+    result = ClueResult.objects.create(
+        clue=clue,
+        result_type=result_type,
+        amount_paid=amount,
+        workers_paid=workers,
+        evidence=evidence,
+        unit=user.unit,
+        submitted_by=user,
+        submitted_at=now,
+    )
+    log_action(
+        clue,
+        action="clue.result_submitted",
+        actor=user,
+        note=note,
+        data={
+            "result": result.pk,
+            "result_type": result_type,
+            "amount_paid": str(amount) if amount else None,
+        },
+    )
+    return result
+
+
+def _pay_advance(clue: Clue, result: ClueResult, *, actor) -> None:
+    """C5 + D1: an advance is a movement in deposits' ledgers, in the closure's transaction (fails together)."""
+    from deposits.models import Deposit, DepositStatus, Fund, FundKind, MovementKind
+    from deposits.services import deposit_use_for_arrears, fund_move
+
+    today = timezone.localdate()
+    if result.result_type in FUND_RESULTS:
+        kind = FundKind.REVOLVING if result.result_type == ResultType.ADVANCED_REVOLVING else FundKind.RESERVE
+        fund = Fund.objects.filter(kind=kind, project=None).first()
+        if fund is None:
+            raise ValidationError({"result_type": f"{FundKind(kind).label}账户尚未建立，不能垫付"})
+        result.fund_movement = fund_move(
+            fund=fund,
+            actor=actor,
+            kind=MovementKind.ADVANCE,
+            amount=result.amount_paid,
+            occurred_on=today,
+            project=clue.project,
+            counterparty=clue.employer_name,
+            note=f"线索{clue.number}垫付欠薪",
+        )
+    elif result.result_type == ResultType.ADVANCED_DEPOSIT:
+        deposit = (
+            Deposit.objects.filter(
+                project_id=clue.project_id,
+                status__in=[DepositStatus.DEPOSITED, DepositStatus.USED, DepositStatus.TOPPED_UP],
+            )
+            .order_by("id")
+            .first()
+        )
+        if deposit is None:
+            raise ValidationError({"result_type": "该项目没有可动用的农民工工资保证金"})
+        deposit_use_for_arrears(
+            deposit=deposit, actor=actor, amount=result.amount_paid, used_on=today, note=f"线索{clue.number}"
+        )
+        result.deposit = deposit
+
+
+def _put_under_key_monitoring(clue: Clue) -> KeyMonitoring:
+    """C5: a substantiated clue puts its employer under key monitoring (read by supervision)."""
+    if clue.employer_id is not None:
+        lookup = {"enterprise_id": clue.employer_id}
+    else:
+        lookup = {"enterprise": None, "employer_name": clue.employer_name}
+    record, created = KeyMonitoring.objects.get_or_create(
+        **lookup, defaults={"employer_name": clue.employer_name, "clue": clue, "since": timezone.localdate()}
+    )
+    if not created and not record.is_active:
+        record.is_active, record.clue, record.since = True, clue, timezone.localdate()
+        record.save(update_fields=["is_active", "clue", "since"])
+    return record
+
+
+@transaction.atomic
+def clue_confirm_closure(*, user, clue: Clue, note: str = "") -> Clue:
+    """C5: HRSS confirms the submitted result and only then is the clue closed. An advance from 应急周转金 /
+    应急储备金 or the project's deposit is paid in the same transaction; a substantiated clue puts the employer
+    under key monitoring."""
+    require_writer(user)
+    clue = _locked(clue)
+    _check(clue, clue.confirm_closure, user, "确认办结", HRSS_ONLY_MESSAGE)
+    result = clue.results.select_for_update().order_by("-submitted_at", "-id").first()
+    if result is None:  # a result_submitted clue always has one; refuse rather than close without a result
+        _refuse_state(clue, "确认办结（尚无办理结果）")
+    _pay_advance(clue, result, actor=user)
+    now = timezone.now()
+    result.confirmed_by, result.confirmed_at = user, now
+    result.save()
+    monitoring = _put_under_key_monitoring(clue) if result.is_substantiated else None
+    clue.confirm_closure(at=now)
+    _save(clue)
+    log_action(
+        clue,
+        action="clue.closed",
+        actor=user,
+        note=note,
+        data={
+            "result": result.pk,
+            "result_type": result.result_type,
+            "fund_movement": result.fund_movement_id,
+            "deposit": result.deposit_id,
+            "key_monitoring": monitoring.pk if monitoring else None,
+        },
+    )
+    return clue
+
+
+@transaction.atomic
+def clue_return(*, user, clue: Clue, reason: str) -> Clue:
+    """退回 (C4/C6): the responsible unit hands the clue back to HRSS with a reason; HRSS holds it again and
+    dispatches anew (C3 counts on from the receipt)."""
+    require_writer(user)
+    clue = _locked(clue)
+    _check(clue, clue.return_to_hrss, user, "退回", "只有该线索的责任单位可以退回")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写退回理由"})
+    unit_id = clue.responsible_unit_id
+    clue.return_to_hrss(hrss=_hrss_unit())
+    _save(clue)
+    log_action(clue, action="clue.returned", actor=user, note=reason, data={"from_unit": unit_id})
+    return clue
+
+
+@transaction.atomic
+def clue_reassign(*, user, clue: Clue, unit: Unit, person: str, phone: str, reason: str) -> Clue:
+    """改派 (C4/C6): HRSS hands the clue to another unit and person, with a reason; the new unit signs anew."""
+    require_writer(user)
+    clue = _locked(clue)
+    _check(clue, clue.reassign, user, "改派", HRSS_ONLY_MESSAGE)
+    errors: dict[str, str] = {}
+    person, phone = _responsible(unit, person, phone, errors)
+    if unit is not None and unit.pk == clue.responsible_unit_id:
+        errors["unit"] = "改派须选择另一个责任单位"
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "请填写改派理由"
+    if errors:
+        raise ValidationError(errors)
+    from_unit = clue.responsible_unit_id
+    clue.reassign(unit=unit, person=person, phone=phone, at=timezone.now())
+    _save(clue)
+    log_action(
+        clue,
+        action="clue.reassigned",
+        actor=user,
+        note=reason,
+        data={"from_unit": from_unit, "unit": unit.pk},
+    )
+    clue_id, unit_id = clue.pk, unit.pk
+    transaction.on_commit(lambda: signals.clue_dispatched.send(sender=Clue, clue_id=clue_id, unit_id=unit_id))
+    return clue
+
+
+@transaction.atomic
+def clue_link_repeat(*, user, clue: Clue, original: Clue, note: str = "") -> Clue:
+    """Part 2: HRSS links a new clue to an earlier one about the same dispute, so it is not dispatched twice.
+    Both stay, each with its own timeline; the count is kept on the first clue of the chain."""
+    require_writer(user)
+    if not may_dispatch_clue(user, clue):
+        raise PermissionDenied(HRSS_ONLY_MESSAGE)
+    # Lock both rows in id order: two dispatchers linking crosswise wait instead of deadlocking.
+    locked = {
+        c.pk: c
+        for c in Clue.objects.select_for_update(of=("self",))
+        .filter(pk__in=[clue.pk, original.pk])
+        .order_by("pk")
+    }
+    clue, original = locked[clue.pk], locked.get(original.pk)
+    if original is None or original.pk == clue.pk:
+        raise ValidationError({"original": "不能将线索关联为其自身的重复线索"})
+    if original.repeat_of_id is not None:  # keep one level: count on the first
+        original = Clue.objects.select_for_update(of=("self",)).get(pk=original.repeat_of_id)
+    errors = {}
+    if clue.repeat_of_id is not None:
+        errors["original"] = "该线索已关联为重复线索"
+    elif clue.repeats.exists():
+        errors["original"] = "该线索已有关联的重复线索，不能再关联到其他线索"
+    elif original.pk == clue.pk:
+        errors["original"] = "不能将线索关联为其自身的重复线索"
+    elif original.received_at > clue.received_at:
+        errors["original"] = "只能关联到更早接收的线索"
+    if errors:
+        raise ValidationError(errors)
+    clue.repeat_of = original
+    clue.save(update_fields=["repeat_of"])
+    log_action(clue, action="clue.linked_as_repeat", actor=user, note=note, data={"original": original.pk})
+    original.repeat_count = original.repeats.count()
+    original.save(update_fields=["repeat_count"])
+    return clue
