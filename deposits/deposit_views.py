@@ -123,10 +123,10 @@ def deposit_export(request):
         "施工总承包单位",
         "缴存形式",
         "经办机构",
-        "应缴存额(元)",
-        "缴存金额(元)",
-        "当前余额(元)",
-        "差额(元)",
+        "应缴存额（元）",
+        "缴存金额（元）",
+        "当前余额（元）",
+        "差额（元）",
         "缴存日期",
         "状态",
     ]
@@ -302,8 +302,8 @@ def overdue_export(request):
         "施工总承包单位",
         "缴存期限",
         "逾期天数",
-        "罚款下限(元)",
-        "罚款上限(元)",
+        "罚款下限（元）",
+        "罚款上限（元）",
         "处罚决定",
     ]
     return _xlsx(
@@ -376,7 +376,16 @@ def guarantee_export(request):
         )
         for gu in _guarantees(request).iterator(chunk_size=500)
     )
-    headers = ["项目名称", "所属单位", "担保机构", "保函编号", "担保金额(元)", "有效期自", "有效期至", "提醒"]
+    headers = [
+        "项目名称",
+        "所属单位",
+        "担保机构",
+        "保函编号",
+        "担保金额（元）",
+        "有效期自",
+        "有效期至",
+        "提醒",
+    ]
     return _xlsx(
         write_table(title="工程款支付担保台账", headers=headers, rows=rows), "工程款支付担保台账.xlsx"
     )
@@ -541,7 +550,7 @@ def fund_export(request, pk):
         )
         for m in fund.movements.select_related("project").order_by("recorded_at", "pk")
     )
-    headers = ["发生日期", "类型", "收入(元)", "支出(元)", "余额(元)", "项目", "付款方/收款方", "摘要"]
+    headers = ["发生日期", "类型", "收入（元）", "支出（元）", "余额（元）", "项目", "付款方/收款方", "摘要"]
     return _xlsx(
         write_table(title=f"{fund.name}明细账", headers=headers, rows=rows), f"{fund.name}明细账.xlsx"
     )

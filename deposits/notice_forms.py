@@ -22,7 +22,10 @@ class NoticeFilterForm(forms.Form):
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+        if units is None:
+            del self.fields["unit"]
+        else:
+            self.fields["unit"].queryset = units
 
     def search_params(self) -> dict:
         """The valid filters as deposits.selectors.notice_search arguments (a bad value is dropped)."""

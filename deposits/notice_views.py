@@ -23,9 +23,12 @@ PAGE_SIZE = 20
 
 
 def _filters(request) -> tuple[NoticeFilterForm, dict]:
-    units = Unit.objects.filter(is_active=True).order_by("sort_order", "pk")
-    if not sees_all_units(request.user):
-        units = units.filter(pk=request.user.unit_id)
+    # A clerk sees only the own unit's notices: no unit filter to offer (the ledger does the same).
+    units = (
+        Unit.objects.filter(is_active=True).order_by("sort_order", "pk")
+        if sees_all_units(request.user)
+        else None
+    )
     form = NoticeFilterForm(request.GET or None, units=units)
     return form, form.search_params()
 

@@ -265,3 +265,8 @@ def test_a_rerender_is_a_new_version_with_its_reason_and_the_old_pdf_stays_d2(
     entry = timeline(notice)[0]
     assert entry["code"] == "notice.pdf_rerendered" and entry["note"] == "更正模板文字"
     assert "第2版" in clerk.get(reverse("deposits:notice_detail", args=[notice.pk])).content.decode()
+
+
+def test_a_clerk_is_offered_no_unit_filter_hrss_is(notice, zhujian, dispatcher):
+    assert 'name="unit"' not in login(zhujian).get(reverse("deposits:notice_list")).content.decode()
+    assert 'name="unit"' in login(dispatcher).get(reverse("deposits:notice_list")).content.decode()
