@@ -126,3 +126,27 @@ def accountability_list(*, unit=None) -> QuerySet[UnitAccountability]:
 def enterprise_under_key_monitoring(enterprise) -> bool:
     """C5: the flag supervision reads."""
     return KeyMonitoring.objects.filter(enterprise=enterprise, is_active=True).exists()
+
+
+def clue_todo_for_unit(*, unit_id: int) -> QuerySet[Clue]:
+    """Part 8: a unit's 待办 — the open clues dispatched to it, soonest next deadline first."""
+    from django.db.models import F
+
+    qs = Clue.objects.filter(responsible_unit_id=unit_id).exclude(status=ClueStatus.CLOSED)
+    return clue_annotate_colour(qs).order_by(F("next_deadline_at").asc(nulls_last=True), "received_at", "id")
+
+
+def clue_open_counts_by_colour(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Part 5: HRSS's home — open clues per colour (one query)."""
+    from django.db.models import Count
+
+    rows = (
+        clue_annotate_colour(Clue.objects.exclude(status=ClueStatus.CLOSED), now=now)
+        .values("colour")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {Colour.GREEN: 0, Colour.YELLOW: 0, Colour.RED: 0}
+    counts.update({r["colour"]: r["n"] for r in rows})
+    counts["total"] = sum(counts[c] for c in (Colour.GREEN, Colour.YELLOW, Colour.RED))
+    return counts

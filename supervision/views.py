@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
+from clues import selectors as clue_selectors
 from common.access import sees_all_units
 from common.policy import policy_value
 from projects import selectors as project_selectors
@@ -20,7 +21,11 @@ def home(request):
         context["totals"] = project_selectors.project_district_totals(today=today)
         overdue = list(project_selectors.project_overdue_unpushed(user=user, today=today)[:10])
         context["overdue"] = project_selectors.project_mark_overdue_working_days(overdue, today)
+        context["clue_counts"] = clue_selectors.clue_open_counts_by_colour()
     elif user.unit_id:
+        context["clue_todo"] = list(
+            clue_selectors.clue_todo_for_unit(unit_id=user.unit_id).select_related("street", "project")[:50]
+        )
         todo = list(
             project_selectors.project_todo_for_unit(unit_id=user.unit_id).select_related(
                 "bidder_unit", "owner", "contractor"

@@ -8,6 +8,7 @@ at /api/docs/ (zhongzhan_wages/urls.py). A path that matches nothing here is a J
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from clues.api import ClueViewSet
 from common.api_views import ObtainTokenView, UnitViewSet
 from deposits.api import (
     DepositViewSet,
@@ -27,6 +28,7 @@ router.register("notices", NoticeViewSet, basename="notice")
 router.register("deposits", DepositViewSet, basename="deposit")
 router.register("guarantees", GuaranteeViewSet, basename="guarantee")
 router.register("fund-movements", FundMovementViewSet, basename="fund-movement")
+router.register("clues", ClueViewSet, basename="clue")
 
 urlpatterns = [
     path("token/", ObtainTokenView.as_view(), name="api-token"),

@@ -342,6 +342,9 @@ SPECTACULAR_SETTINGS = {
         "InstitutionKindEnum": "deposits.models.InstitutionKind",
         "FundKindEnum": "deposits.models.FundKind",
         "MovementKindEnum": "deposits.models.MovementKind",
+        "CategoryEnum": "projects.models.Category",  # keeps the name the projects API had before clues
+        "ClueCategoryEnum": "clues.models.Category",
+        "ClueStatusEnum": "clues.models.ClueStatus",
     },
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "displayOperationId": False},
 }

@@ -1,0 +1,152 @@
+"""Forms of the clue pages: they parse input; clues.services decides (its Chinese errors land at these fields)."""
+
+from django import forms
+from django.utils import timezone
+
+from common.models import Unit, UnitType
+
+from .models import Category, Channel, ClueStatus, Nature, ResultType
+from .selectors import Colour
+
+
+def _units():
+    return Unit.objects.filter(is_active=True).order_by("sort_order", "pk")
+
+
+def _streets():
+    return _units().filter(unit_type=UnitType.STREET)
+
+
+class ClueFilterForm(forms.Form):
+    q = forms.CharField(
+        label="搜索",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "编号、投诉人、欠薪单位、项目"}),
+    )
+    status = forms.ChoiceField(
+        label="办理状态",
+        required=False,
+        choices=[("", "全部"), ("open", "在办（未办结）"), *ClueStatus.choices],
+    )
+    colour = forms.ChoiceField(
+        label="时限", required=False, choices=[("", "全部"), *[(k, v) for k, v in Colour.LABELS.items()]]
+    )
+    unit = forms.ModelChoiceField(
+        label="责任单位", required=False, queryset=Unit.objects.none(), empty_label="全部"
+    )
+    street = forms.ModelChoiceField(
+        label="属地街道", required=False, queryset=Unit.objects.none(), empty_label="全部"
+    )
+    channel = forms.ChoiceField(label="线索来源", required=False, choices=[("", "全部"), *Channel.choices])
+    received_from = forms.DateField(
+        label="接收日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, show_unit: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = _units()
+        self.fields["street"].queryset = _streets()
+        if not show_unit:
+            del self.fields["unit"]
+
+    def search_params(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        # A bad value is reported at its field and dropped; the other filters still apply.
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class ClueIntakeForm(forms.Form):
+    """C1: every intake field. Formats are checked by clue_register (one place for the rules)."""
+
+    channel = forms.ChoiceField(label="线索来源", choices=[("", "请选择"), *Channel.choices])
+    received_at = forms.DateTimeField(
+        label="接收时间",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        help_text="电话受理后补录的，填写实际接到的时间；不能晚于现在",
+    )
+    is_petition = forms.BooleanField(
+        label="信访件", required=False, help_text="信访局转办的线索自动视为信访件"
+    )
+    complainant_name = forms.CharField(label="投诉人姓名", max_length=50)
+    complainant_phone = forms.CharField(label="投诉人电话", max_length=30)
+    complainant_id_number = forms.CharField(label="投诉人身份证号", max_length=18, required=False)
+    workers_affected = forms.IntegerField(label="涉及人数", min_value=1)
+    amount_owed = forms.DecimalField(label="欠薪金额（元）", max_digits=12, decimal_places=2, min_value=0.01)
+    employer_uscc = forms.CharField(
+        label="欠薪单位统一社会信用代码", max_length=18, required=False, help_text="已登记的企业按代码关联"
+    )
+    employer_name = forms.CharField(label="欠薪单位名称", max_length=200, required=False)
+    project = forms.ModelChoiceField(
+        label="涉及项目", required=False, queryset=None, empty_label="（未知或无）"
+    )
+    street = forms.ModelChoiceField(
+        label="属地街道", queryset=Unit.objects.none(), required=False, empty_label="请选择"
+    )
+    nature = forms.ChoiceField(label="纠纷性质", choices=Nature.choices, initial=Nature.WAGE_ARREARS)
+    category = forms.ChoiceField(label="行业领域", choices=Category.choices, initial=Category.CONSTRUCTION)
+    description = forms.CharField(label="情况描述", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, projects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+        self.fields["street"].queryset = _streets()
+        if not self.is_bound:
+            self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
+
+    def clean_received_at(self):
+        value = self.cleaned_data["received_at"]
+        if value and value > timezone.now():
+            raise forms.ValidationError("接收时间不能晚于现在")
+        return value
+
+
+class ResponsibleForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label="责任单位", queryset=Unit.objects.none(), required=False, empty_label="请选择"
+    )
+    person = forms.CharField(label="责任人", max_length=50, required=False)
+    phone = forms.CharField(label="责任人电话", max_length=30, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = _units().exclude(unit_type=UnitType.HRSS)
+
+
+class DispatchForm(ResponsibleForm):
+    override_reason = forms.CharField(
+        label="调整理由",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="所选单位与建议不同时必填",
+    )
+    note = forms.CharField(label="交办说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReassignForm(ResponsibleForm):
+    reason = forms.CharField(label="改派理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProgressForm(forms.Form):
+    note = forms.CharField(label="办理进展", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResultForm(forms.Form):
+    result_type = forms.ChoiceField(
+        label="办理结果", choices=[("", "请选择"), *ResultType.choices], required=False
+    )
+    amount_paid = forms.CharField(label="支付金额（元）", required=False, help_text="支付或垫付时填写")
+    workers_paid = forms.CharField(label="支付人数", required=False)
+    evidence = forms.CharField(label="证明材料说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label="退回理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))

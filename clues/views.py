@@ -1,0 +1,309 @@
+"""Clerk-facing pages of wage-arrears clues (C1–C6). Thin: forms parse, clues.services decides,
+clues.selectors / clues.filters read; who may do what is common.access (through the transitions' permissions)."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_fsm import can_proceed, has_transition_perm
+
+from common.access import may_dispatch_clue, may_register_clue, require_writer, sees_all_units
+from common.audit import timeline
+from common.formats import format_date, format_datetime
+from deposits.exports import XLSX, write_table
+from projects.models import Enterprise
+from projects.selectors import project_visible_to
+
+from . import forms, selectors, services
+from .filters import clue_search
+from .models import Clue
+
+PAGE_SIZE = 20
+COMPLAINANT_FIELDS = ("complainant_name", "complainant_phone", "complainant_id_number")
+
+# Each action of the clue page: the transition that decides whether it is offered (its state and its permission,
+# answered by common.access), its form, and the service that does it.
+ACTIONS = {
+    "dispatch": ("dispatch", forms.DispatchForm, "交办"),
+    "acknowledge": ("acknowledge", forms.NoteForm, "签收"),
+    "progress": ("note_progress", forms.ProgressForm, "记录办理进展"),
+    "result": ("submit_result", forms.ResultForm, "提交办理结果"),
+    "close": ("confirm_closure", forms.NoteForm, "确认办结"),
+    "return": ("return_to_hrss", forms.ReturnForm, "退回人社局"),
+    "reassign": ("reassign", forms.ReassignForm, "改派"),
+}
+
+
+def _filters(request):
+    form = forms.ClueFilterForm(request.GET or None, show_unit=sees_all_units(request.user))
+    return form, form.search_params()
+
+
+def _with_complainant(user, clues):
+    for c in clues:
+        c.shown_complainant = selectors.clue_complainant(user, c)
+    return clues
+
+
+@login_required
+def clue_list(request):
+    form, params = _filters(request)
+    page = Paginator(clue_search(request.user, **params), PAGE_SIZE).get_page(request.GET.get("page"))
+    _with_complainant(request.user, page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "clues/clue_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "colour_labels": selectors.Colour.LABELS,
+            "may_register": may_register_clue(request.user),
+        },
+    )
+
+
+@login_required
+def clue_export(request):
+    _form, params = _filters(request)
+    user, labels = request.user, selectors.Colour.LABELS
+    rows = (
+        (
+            c.number,
+            c.get_channel_display(),
+            format_datetime(c.received_at),
+            who["name"],
+            who["phone"],
+            c.workers_affected,
+            c.amount_owed,
+            c.employer_name,
+            c.project.name if c.project_id else "",
+            c.street.name,
+            c.responsible_unit.name if c.responsible_unit_id else "",
+            c.get_status_display(),
+            labels.get(c.colour, ""),
+            format_datetime(c.next_deadline_at),
+        )
+        for c in clue_search(user, **params).iterator(chunk_size=500)
+        for who in [selectors.clue_complainant(user, c)]  # masked for other units and leaders (C1)
+    )
+    data = write_table(
+        title="欠薪线索",
+        headers=[
+            "线索编号",
+            "线索来源",
+            "接收时间",
+            "投诉人",
+            "投诉人电话",
+            "涉及人数",
+            "欠薪金额（元）",
+            "欠薪单位",
+            "涉及项目",
+            "属地街道",
+            "责任单位",
+            "办理状态",
+            "时限",
+            "下一期限",
+        ],
+        rows=rows,
+    )
+    response = HttpResponse(data, content_type=XLSX)
+    name = f"欠薪线索_{format_date(timezone.localdate())}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _get_clue(request, pk) -> Clue:
+    qs = selectors.clue_annotate_colour(selectors.clue_visible_to(request.user)).select_related(
+        "responsible_unit",
+        "street",
+        "project",
+        "owner_unit",
+        "suggested_unit",
+        "assisting_street",
+        "registering_unit",
+        "registered_by",
+        "employer",
+        "repeat_of",
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def _allowed_actions(user, clue) -> list[str]:
+    allowed = []
+    for code, (method, _form, _label) in ACTIONS.items():
+        transition = getattr(clue, method)
+        if can_proceed(transition) and has_transition_perm(transition, user):
+            allowed.append(code)
+    return allowed
+
+
+def _action_forms(clue, allowed, bound: dict | None = None) -> list[dict]:
+    bound = bound or {}
+    out = []
+    for code in allowed:
+        _method, form_class, label = ACTIONS[code]
+        form = bound.get(code)
+        if form is None:
+            initial = {"unit": clue.suggested_unit_id} if code == "dispatch" else {}
+            form = form_class(initial=initial, prefix=code)
+        out.append({"code": code, "label": label, "form": form})
+    return out
+
+
+def _render_detail(request, clue, bound=None, status=200):
+    user = request.user
+    show_personal = selectors.clue_sees_personal_data(user, clue)
+    allowed = _allowed_actions(user, clue)
+    # An action no longer (or never) offered to this user: its refusal is shown above the page.
+    refusals = [
+        e for code, form in (bound or {}).items() if code not in allowed for e in form.non_field_errors()
+    ]
+    return render(
+        request,
+        "clues/clue_detail.html",
+        {
+            "clue": clue,
+            "complainant": selectors.clue_complainant(user, clue),
+            "colour_label": selectors.Colour.LABELS.get(clue.colour, ""),
+            "actions": _action_forms(clue, allowed, bound),
+            "refusals": refusals,
+            "progress_notes": clue.progress_notes.select_related("unit", "recorded_by"),
+            "results": clue.results.select_related("unit", "submitted_by", "confirmed_by"),
+            "repeats": clue.repeats.all(),
+            "timeline": timeline(clue, masked_fields=() if show_personal else COMPLAINANT_FIELDS),
+        },
+        status=status,
+    )
+
+
+@login_required
+def clue_detail(request, pk):
+    return _render_detail(request, _get_clue(request, pk))
+
+
+def _call(code: str, user, clue, data: dict):
+    if code == "dispatch":
+        return services.clue_dispatch(user=user, clue=clue, **data)
+    if code == "acknowledge":
+        return services.clue_acknowledge(user=user, clue=clue, note=data["note"])
+    if code == "progress":
+        return services.clue_note_progress(user=user, clue=clue, note=data["note"])
+    if code == "result":
+        return services.clue_submit_result(user=user, clue=clue, **data)
+    if code == "close":
+        return services.clue_confirm_closure(user=user, clue=clue, note=data["note"])
+    if code == "return":
+        return services.clue_return(user=user, clue=clue, reason=data["reason"])
+    if code == "reassign":
+        return services.clue_reassign(user=user, clue=clue, **data)
+    raise Http404
+
+
+@login_required
+@require_POST
+def clue_act(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404
+    require_writer(request.user)
+    clue = _get_clue(request, pk)
+    _method, form_class, label = ACTIONS[action]
+    form = form_class(request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            _call(action, request.user, clue, form.cleaned_data)
+        except ValidationError as error:
+            # The service's Chinese messages at their fields; it wrote nothing (one transaction).
+            for field, errs in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        except PermissionDenied as error:
+            form.add_error(None, str(error) or "您无权办理此操作")
+        else:
+            messages.success(request, f"已{label}：{clue.number}")
+            return redirect("clues:clue_detail", pk=clue.pk)
+    clue = _get_clue(request, pk)
+    return _render_detail(request, clue, bound={action: form}, status=400)
+
+
+@login_required
+def clue_create(request):
+    """C1 intake, in two steps: the first POST shows the clues of the last 30 days with the same employer,
+    project or complainant phone (part 2); the second (confirm) registers, optionally linked as a repeat."""
+    user = request.user
+    require_writer(user)
+    if not may_register_clue(user):
+        raise PermissionDenied("只有区人社局调度员和区信访局经办人可以登记线索")
+    projects = project_visible_to(user).select_related("street").order_by("-id")
+    pq = (request.GET.get("project_q") or request.POST.get("project_q") or "").strip()
+    if pq:
+        projects = projects.filter(name__icontains=pq)
+    form = forms.ClueIntakeForm(
+        request.POST or None, projects=projects[:200] if not request.POST else projects
+    )
+    duplicates = None
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        uscc = (data.pop("employer_uscc") or "").strip().upper()
+        employer = Enterprise.objects.filter(uscc=uscc).first() if uscc else None
+        if uscc and employer is None:
+            form.add_error("employer_uscc", "未找到该统一社会信用代码的企业，请核对或只填写单位名称")
+        elif employer is None and not data["employer_name"].strip():
+            form.add_error("employer_name", "请填写欠薪单位名称（或填写已登记企业的统一社会信用代码）")
+        else:
+            duplicates = list(
+                selectors.clue_duplicates(
+                    employer=employer,
+                    employer_name=employer.name if employer else data["employer_name"],
+                    project=data["project"],
+                    complainant_phone=data["complainant_phone"],
+                    received_at=data["received_at"],
+                ).filter(pk__in=selectors.clue_visible_to(user).values("pk"))[:20]
+            )
+            if "confirm" in request.POST or not duplicates:
+                clue = _register(request, form, data, employer, duplicates)
+                if clue is not None:
+                    return redirect("clues:clue_detail", pk=clue.pk)
+    return render(
+        request,
+        "clues/clue_form.html",
+        {
+            "form": form,
+            "duplicates": duplicates,
+            "project_q": pq,
+            "may_link": may_dispatch_clue(user),
+        },
+    )
+
+
+def _register(request, form, data, employer, duplicates):
+    from django.db import transaction
+
+    original_id = request.POST.get("repeat_of") or ""
+    original = next((d for d in duplicates if str(d.pk) == original_id), None)
+    if original_id and original is None:
+        form.add_error(None, "所选原线索不在近30日的疑似重复线索中")
+        return None
+    try:
+        # Registering and linking as a repeat succeed or fail together: nothing half-saved.
+        with transaction.atomic():
+            clue = services.clue_register(user=request.user, employer=employer, **data)
+            if original is not None:
+                services.clue_link_repeat(user=request.user, clue=clue, original=original)
+    except ValidationError as error:
+        for field, errs in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+        return None
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+        return None
+    note = f"，已关联为{original.number}的重复线索" if original else ""
+    messages.success(request, f"已登记线索 {clue.number}{note}。")
+    return clue
