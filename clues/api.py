@@ -12,11 +12,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from clues import services
 from clues.filters import clue_search
-from clues.models import Category, Channel, Clue, ClueStatus, Nature, ResultType
+from clues.models import AttachmentKind, Category, Channel, Clue, ClueStatus, Nature, ResultType
 from clues.routing import route_facts_for, suggest_route
 from clues.selectors import Colour, clue_annotate_colour, clue_complainant, clue_visible_to
 from common.audit import timeline
@@ -155,6 +156,32 @@ class ClueListSerializer(serializers.ModelSerializer):
         return clue_complainant(self.context["request"].user, clue)
 
 
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="complaint 投诉材料 / evidence 办理结果证明材料")
+    kind_display = serializers.CharField(source="get_kind_display")
+    original_name = serializers.CharField(label="原文件名")
+    content_type = serializers.CharField(label="文件类型（按内容识别）")
+    size = serializers.IntegerField(label="大小（字节）")
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+    download_url = serializers.SerializerMethodField(help_text="下载地址（仅有权查看该线索的用户可下载）")
+
+    def get_download_url(self, attachment) -> str:
+        from django.urls import reverse
+
+        return reverse("clues:attachment_download", args=[attachment.clue_id, attachment.pk])
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=AttachmentKind.choices, default=AttachmentKind.COMPLAINT, label="附件类别"
+    )
+    file = serializers.FileField(
+        label="文件", help_text="JPG、PNG、PDF、DOC、DOCX、XLS、XLSX，不超过10 MB；按内容识别类型"
+    )
+
+
 class ClueDetailSerializer(ClueListSerializer):
     nature_display = serializers.CharField(source="get_nature_display", read_only=True)
     category_display = serializers.CharField(source="get_category_display", read_only=True)
@@ -162,6 +189,7 @@ class ClueDetailSerializer(ClueListSerializer):
     registered_by_name = serializers.CharField(source="registered_by.display_name", read_only=True)
     route = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta(ClueListSerializer.Meta):
         fields = [
@@ -169,7 +197,7 @@ class ClueDetailSerializer(ClueListSerializer):
             "employer", "nature", "nature_display", "category", "category_display", "description",
             "registering_unit", "registered_by_name", "registered_at", "route", "route_override_reason",
             "responsible_person", "responsible_phone", "dispatched_at", "acknowledged_at", "first_progress_at",
-            "result_at", "closed_at", "timeline",
+            "result_at", "closed_at", "timeline", "attachments",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -467,6 +495,25 @@ class ClueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             user=request.user, clue=self.get_object(), original=original, **values
         )
         return self._output(clue)
+
+    @extend_schema(
+        summary="上传附件（C1 投诉材料 / C5 证明材料）",
+        description="multipart/form-data：file、kind。类型按文件内容识别，扩展名须与内容一致；单个文件不超过10 MB。",
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="attachments",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def attachments(self, request, pk=None):
+        values = self._input(AttachmentUploadSerializer)
+        attachment = services.clue_attachment_add(
+            clue=self.get_object(), user=request.user, upload=values["file"], kind=values["kind"]
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="分办建议（C2）",

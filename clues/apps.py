@@ -22,6 +22,7 @@ class CluesConfig(AppConfig):
                 "clue.returned": "退回人社局",
                 "clue.reassigned": "改派",
                 "clue.linked_as_repeat": "关联为重复线索",
+                "clue.attachment_added": "上传附件",
                 "clue.accountability_flagged": "信访件涉及逾期推送项目，记录单位责任（P6）",
             }
         )

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from common.models import Unit, UnitType
 
-from .models import Category, Channel, ClueStatus, Nature, ResultType
+from .models import AttachmentKind, Category, Channel, ClueStatus, Nature, ResultType
 from .selectors import Colour
 
 
@@ -150,3 +150,16 @@ class ResultForm(forms.Form):
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(label="退回理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachmentForm(forms.Form):
+    """C1/C5: one file; its type and size are checked by clues.services.clue_attachment_add (by content)."""
+
+    kind = forms.ChoiceField(
+        label="附件类别", choices=AttachmentKind.choices, initial=AttachmentKind.COMPLAINT
+    )
+    file = forms.FileField(
+        label="文件",
+        help_text="图片（JPG、PNG）、PDF、Word 或 Excel，单个文件不超过10 MB",
+        error_messages={"required": "请选择要上传的文件", "empty": "上传的文件是空文件"},
+    )

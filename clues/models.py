@@ -192,6 +192,10 @@ class Clue(ConcurrentTransitionMixin, models.Model):
         related_name="repeats",
     )
     repeat_count = models.PositiveIntegerField("重复次数", default=0)
+    # Part 9: the complainant's query code for /chaxun/ is kept only as a keyed hash (clues.lookup, HMAC under the
+    # secret key), so a leaked database or history row cannot be used to read a clue's progress; the code is shown once,
+    # on the receipt. Blank for clues registered before the lookup existed.
+    query_code_hash = models.CharField("查询码（哈希）", max_length=128, blank=True, editable=False)
 
     history = HistoricalRecords(verbose_name="线索变更记录")
 
@@ -495,3 +499,35 @@ class UnitAccountability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit}：{self.get_reason_display()}"
+
+
+class AttachmentKind(models.TextChoices):
+    """C1 complaint material at intake; C5 evidence of the result."""
+
+    COMPLAINT = "complaint", "投诉材料"
+    EVIDENCE = "evidence", "办理结果证明材料"
+
+
+class ClueAttachment(models.Model):
+    """C1/C5: a file of a clue. Stored under settings.CLUE_FILES_ROOT — outside the static and media URL space —
+    and served only through clues:attachment_download, to users who may see the clue."""
+
+    clue = models.ForeignKey(Clue, verbose_name="线索", on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField("附件类别", max_length=20, choices=AttachmentKind.choices)
+    original_name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField("文件类型（按内容识别）", max_length=100)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    stored_path = models.CharField("存储路径", max_length=500, help_text="相对于 CLUE_FILES_ROOT")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "线索附件"
+        verbose_name_plural = "线索附件"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -26,6 +26,7 @@ from common.validators import validate_phone
 from projects.models import Enterprise, Project, ProjectStatus
 
 from . import ladder, signals
+from .lookup import hash_query_code, new_query_code
 from .models import (
     FUND_RESULTS,
     MAX_AMOUNT,
@@ -230,7 +231,11 @@ def clue_register(
     )
     _apply_route(clue)
     clue.next_deadline_at = ladder.next_deadline(clue)
+    # Part 9: the receipt's query code; only its hash is kept, the plain code rides on the instance once.
+    query_code = new_query_code()
+    clue.query_code_hash = hash_query_code(query_code)
     clue.save()
+    clue.query_code = query_code
     log_action(
         clue, action="clue.registered", actor=user, data={"channel": channel, "unit": registering_unit.pk}
     )
@@ -598,3 +603,172 @@ def clue_link_repeat(*, user, clue: Clue, original: Clue, note: str = "") -> Clu
     original.repeat_count = original.repeats.count()
     original.save(update_fields=["repeat_count"])
     return clue
+
+
+# --- attachments (C1 complaint material, C5 evidence) ---------------------------------------------------------
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # 10 MB per file
+ATTACHMENT_ALLOWED_TEXT = "图片（JPG、PNG）、PDF、Word（DOC、DOCX）或 Excel（XLS、XLSX）"
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office 97–2003 (compound file): .doc and .xls
+# Office Open XML: a zip whose [Content_Types].xml names the main part of the document kind.
+_OOXML_MAIN_PARTS = {
+    "docx": b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "xlsx": b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+}
+_CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+}
+# Executables and scripts are named outright: a program renamed .pdf is the case clerks must recognise.
+_EXECUTABLE_MIMES = {
+    "application/x-msdownload",
+    "application/x-executable",
+    "application/x-elf",
+    "application/x-mach-binary",
+    "application/x-sh",
+    "application/vnd.microsoft.portable-executable",
+}
+
+
+def _sniff_attachment(upload) -> tuple[str, str | None]:
+    """The file's kind by its content (filetype for images, PDF and executables; the zip's [Content_Types].xml
+    for docx/xlsx; the compound-file signature for doc/xls). Returns (detected extension group, mime)."""
+    import zipfile
+
+    import filetype
+
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    if head.startswith(b"MZ") or head.startswith(b"\x7fELF") or head.startswith(b"#!"):
+        return "exe", None
+    guessed = filetype.guess(head)
+    if guessed is not None and guessed.mime in _EXECUTABLE_MIMES:
+        return "exe", None
+    if head.startswith(_OLE_SIGNATURE):
+        return "ole", None
+    if guessed is not None and guessed.mime in ("image/jpeg", "image/png", "application/pdf"):
+        return guessed.extension, guessed.mime
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                info = archive.getinfo("[Content_Types].xml")
+                # A content-types part is a few KB; a huge one is a zip bomb, not a document.
+                types = archive.read(info) if info.file_size < 1024 * 1024 else b""
+        except (zipfile.BadZipFile, KeyError, OSError):
+            types = b""
+        finally:
+            upload.seek(0)
+        for ext, main_part in _OOXML_MAIN_PARTS.items():
+            if main_part in types:
+                return ext, _CONTENT_TYPES[ext]
+    return "", None
+
+
+def _attachment_errors(upload) -> tuple[str, str]:
+    """C1 bad input: size first (without reading the file), then the content must be an allowed kind and the
+    extension must agree with it. Returns (extension, content type) or raises a Chinese ValidationError."""
+    import os
+
+    name = os.path.basename(getattr(upload, "name", "") or "")
+    if not name:
+        raise ValidationError({"file": "请选择要上传的文件"})
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        limit = ATTACHMENT_MAX_BYTES / (1024 * 1024)
+        raise ValidationError({"file": f"文件“{name}”超过{limit:g} MB，请压缩或拆分后再上传"})
+    if upload.size == 0:
+        raise ValidationError({"file": f"文件“{name}”是空文件"})
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    detected, mime = _sniff_attachment(upload)
+    if detected == "exe":
+        raise ValidationError(
+            {
+                "file": f"文件“{name}”实际是可执行程序，不是所示类型的文件，已拒绝上传。只能上传{ATTACHMENT_ALLOWED_TEXT}"
+            }
+        )
+    if ext not in _CONTENT_TYPES:
+        raise ValidationError({"file": f"不支持的文件类型“.{ext}”，只能上传{ATTACHMENT_ALLOWED_TEXT}"})
+    agrees = (
+        (detected == "ole" and ext in ("doc", "xls"))
+        or (detected == "jpg" and ext in ("jpg", "jpeg"))
+        or detected == ext
+    )
+    if not agrees:
+        raise ValidationError(
+            {"file": f"文件“{name}”的内容与扩展名“.{ext}”不符，只能上传{ATTACHMENT_ALLOWED_TEXT}"}
+        )
+    return ext, mime or _CONTENT_TYPES[ext]
+
+
+def may_add_clue_attachment(user, clue: Clue) -> bool:
+    """Who may see and act on the clue: HRSS and admins, or a writer of a unit holding, given or registering it
+    (the same units clues.selectors.clue_visible_to shows it to); never leaders."""
+    from common.access import can_act_for_unit
+
+    return any(
+        can_act_for_unit(user, unit_id)
+        for unit_id in {clue.owner_unit_id, clue.responsible_unit_id, clue.registering_unit_id}
+        if unit_id is not None
+    )
+
+
+@transaction.atomic
+def clue_attachment_add(*, clue: Clue, user, upload, kind: str):
+    """C1/C5: attach complaint material or result evidence. The type is checked by content, the size before the
+    file is read; the file goes to the private CLUE_FILES_ROOT (no URL), named by a random id."""
+    import hashlib
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from .models import AttachmentKind, ClueAttachment
+
+    require_writer(user)
+    if not may_add_clue_attachment(user, clue):
+        raise PermissionDenied("只有该线索的登记单位、责任单位或区人社局可以上传附件")
+    if kind not in AttachmentKind.values:
+        raise ValidationError({"kind": "请选择附件类别"})
+    if upload is None:
+        raise ValidationError({"file": "请选择要上传的文件"})
+    ext, content_type = _attachment_errors(upload)
+
+    relative = Path(str(clue.pk)) / f"{uuid.uuid4().hex}.{ext}"
+    target = Path(settings.CLUE_FILES_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    upload.seek(0)
+    with open(target, "xb") as out:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    try:
+        attachment = ClueAttachment.objects.create(
+            clue=clue,
+            kind=kind,
+            original_name=Path(upload.name).name[:255],
+            content_type=content_type,
+            size=size,
+            sha256=digest.hexdigest(),
+            stored_path=str(relative),
+            uploaded_by=user,
+            uploaded_at=timezone.now(),
+        )
+        log_action(
+            clue,
+            action="clue.attachment_added",
+            actor=user,
+            note=attachment.original_name,
+            data={"attachment": attachment.pk, "kind": kind, "sha256": attachment.sha256, "size": size},
+        )
+    except Exception:
+        target.unlink(missing_ok=True)  # no row, no orphan file
+        raise
+    return attachment

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
@@ -159,7 +161,7 @@ def _action_forms(clue, allowed, bound: dict | None = None) -> list[dict]:
     return out
 
 
-def _render_detail(request, clue, bound=None, status=200):
+def _render_detail(request, clue, bound=None, status=200, attachment_form=None):
     user = request.user
     show_personal = selectors.clue_sees_personal_data(user, clue)
     allowed = _allowed_actions(user, clue)
@@ -179,6 +181,9 @@ def _render_detail(request, clue, bound=None, status=200):
             "progress_notes": clue.progress_notes.select_related("unit", "recorded_by"),
             "results": clue.results.select_related("unit", "submitted_by", "confirmed_by"),
             "repeats": clue.repeats.all(),
+            "attachments": clue.attachments.select_related("uploaded_by"),
+            "attachment_form": attachment_form or forms.AttachmentForm(),
+            "may_attach": services.may_add_clue_attachment(user, clue),
             "timeline": timeline(clue, masked_fields=() if show_personal else COMPLAINANT_FIELDS),
         },
         status=status,
@@ -270,7 +275,8 @@ def clue_create(request):
             if "confirm" in request.POST or not duplicates:
                 clue = _register(request, form, data, employer, duplicates)
                 if clue is not None:
-                    return redirect("clues:clue_detail", pk=clue.pk)
+                    _remember_query_code(request, clue)
+                    return redirect("clues:clue_receipt", pk=clue.pk)
     return render(
         request,
         "clues/clue_form.html",
@@ -307,3 +313,123 @@ def _register(request, form, data, employer, duplicates):
     note = f"，已关联为{original.number}的重复线索" if original else ""
     messages.success(request, f"已登记线索 {clue.number}{note}。")
     return clue
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    """C1/C5: a file for a clue this user may see and act on; a refusal is Chinese, at the field."""
+    require_writer(request.user)
+    clue = _get_clue(request, pk)
+    form = forms.AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment = services.clue_attachment_add(
+                clue=clue, user=request.user, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+            )
+        except ValidationError as error:
+            for field, errs in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"已上传附件：{attachment.original_name}")
+            return redirect("clues:clue_detail", pk=clue.pk)
+    return _render_detail(request, clue, status=400, attachment_form=form)
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    """Served only here, to users who may see the clue (another unit's clue is a 404), always as a download
+    under its original name — never rendered inline."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.http import FileResponse
+
+    clue = _get_clue(request, pk)
+    attachment = get_object_or_404(clue.attachments, pk=attachment_pk)
+    path = Path(settings.CLUE_FILES_ROOT) / attachment.stored_path
+    if not path.is_file():
+        raise Http404("附件文件不存在")
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Part 9 (C1 receipt): the receipt and the public progress lookup ---------------------------------------------
+
+PUBLIC_LOOKUP_RATE_PER_MINUTE = 30
+_RECEIPT_CODES = "clues.receipt_query_codes"
+
+
+def _remember_query_code(request, clue) -> None:
+    """The plain query code lives only in the registering clerk's session (the database holds its hash), so the
+    receipt can be reloaded or printed again in that session and is gone when the clerk logs out."""
+    codes = request.session.get(_RECEIPT_CODES, {})
+    codes[str(clue.pk)] = clue.query_code
+    request.session[_RECEIPT_CODES] = dict(list(codes.items())[-50:])
+
+
+def _day_text(code: str) -> str:
+    from common.policy import policy_parameter
+
+    days, kind = policy_parameter(code)
+    return f"{int(days)}个工作日" if kind == "working_days" else f"{int(days)}日"
+
+
+@login_required
+def clue_receipt(request, pk: int):
+    """The printable receipt handed to the complainant right after intake: number, query code, where to look it
+    up, the received date and the C3 steps — no other personal data."""
+    from common.access import may_print_clue_receipt
+
+    clue = get_object_or_404(Clue.objects.only("pk", "number", "received_at", "registering_unit_id"), pk=pk)
+    if not may_print_clue_receipt(request.user, clue):
+        raise Http404("未找到该线索")
+    context = {
+        "clue": clue,
+        "query_code": request.session.get(_RECEIPT_CODES, {}).get(str(clue.pk)),
+        "lookup_url": request.build_absolute_uri(reverse("clues:public_lookup")),
+        "steps": [
+            ("交办", _day_text("C3.dispatch_days"), "区人社局将线索交办到具体责任单位和责任人"),
+            ("签收反馈", _day_text("C3.feedback_days"), "责任单位签收并向您反馈"),
+            ("提醒督办", _day_text("C3.reminder_days"), "仍未落实责任单位和责任人的，区人社局发出提醒函"),
+            ("上报", _day_text("C3.escalation_days"), "仍无进展的，上报区政府主要领导"),
+            ("周调度", "每周五", "未落实的单位每周五跟踪调度，直至问题解决"),
+        ],
+    }
+    return render(request, "clues/clue_receipt.html", context)
+
+
+@never_cache
+def public_lookup(request):
+    """/chaxun/ without login: number + query code → the stage and the date of each step, nothing else."""
+    from common.ratelimit import rate_limited
+
+    from .lookup import public_progress
+
+    if rate_limited(request, scope="clues.lookup", per_minute=PUBLIC_LOOKUP_RATE_PER_MINUTE):
+        response = render(request, "clues/public_lookup_limited.html", status=429)
+        response["Retry-After"] = "60"
+        return _public(response)
+    number = (request.POST.get("number") or "").strip()[:30]
+    code = (request.POST.get("code") or "").strip()[:20]
+    result, status = None, 200
+    if request.method == "POST":
+        result = public_progress(number, code)
+        status = 200 if result["found"] else 404
+    return _public(
+        render(request, "clues/public_lookup.html", {"result": result, "number": number}, status=status)
+    )
+
+
+def _public(response):
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

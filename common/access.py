@@ -135,3 +135,11 @@ def may_act_as_responsible_unit(user: User | None, clue) -> bool:
     if user is None or not user.is_authenticated or is_read_only(user):
         return False
     return clue.responsible_unit_id is not None and user.unit_id == clue.responsible_unit_id
+
+
+def may_print_clue_receipt(user: User | None, clue) -> bool:
+    """Part 9 (C1 receipt): the receipt with the query code is for the clerk who took the clue in — HRSS or the
+    registering unit (信访局) — never for the unit it is dispatched to, nor leaders."""
+    if user is None or not user.is_authenticated or is_read_only(user):
+        return False
+    return is_hrss(user) or (user.unit_id is not None and user.unit_id == clue.registering_unit_id)

@@ -7,10 +7,6 @@ unknown code gets one sentence that says nothing about why. Requests are limited
 (VERIFY_RATE_PER_MINUTE), so codes cannot be tried in bulk.
 """
 
-import time
-
-from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -24,32 +20,14 @@ from common.documents import (
     normalize_verify_code,
 )
 from common.models import DocumentVersion
+from common.ratelimit import rate_limited
 
 VERIFY_RATE_PER_MINUTE = 30
 NOT_FOUND = "未找到该文书，请核对编码或联系区人社局。"
 
 
-def _client_address(request) -> str:
-    """The client's address: REMOTE_ADDR, or with NUM_PROXIES trusted proxies in front the address the
-    outermost of them saw (the same rule as the API throttle's)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.NUM_PROXIES and forwarded:
-        addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
-        if addresses:
-            return addresses[-min(settings.NUM_PROXIES, len(addresses))]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _rate_limited(request) -> bool:
-    """A fixed one-minute window per address in the cache (shared by all web processes in production)."""
-    key = f"common.verify.rate.{_client_address(request)}.{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count > VERIFY_RATE_PER_MINUTE
+    return rate_limited(request, scope="common.verify", per_minute=VERIFY_RATE_PER_MINUTE)
 
 
 def _too_many(request):

@@ -21,6 +21,7 @@ def _media_root(settings, tmp_path):
     # Background jobs (common.jobs): files in the test's own folder, progress in a cache of the test's own.
     settings.JOB_FILES_ROOT = tmp_path / "jobs"
     settings.DOCUMENT_FILES_ROOT = tmp_path / "documents"  # issued PDFs (common.documents)
+    settings.CLUE_FILES_ROOT = tmp_path / "clue_files"  # clue attachments (C1)
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
     }

@@ -240,6 +240,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # it. DOCUMENT_VERIFY_BASE_URL: the site address printed in each PDF's QR code (default: the first trusted origin).
 DOCUMENT_FILES_ROOT = Path(os.environ.get("DOCUMENT_FILES_ROOT", BASE_DIR / "var" / "documents"))
 DOCUMENT_VERIFY_BASE_URL = os.environ.get("DOCUMENT_VERIFY_BASE_URL", "")
+CLUE_FILES_ROOT = Path(os.environ.get("CLUE_FILES_ROOT", BASE_DIR / "var" / "clue_files"))  # C1, private
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

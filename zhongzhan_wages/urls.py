@@ -33,7 +33,7 @@ urlpatterns = [
     path("", include("common.urls")),
     path("projects/", include("projects.urls")),
     path("deposits/", include("deposits.urls")),
-    path("clues/", include("clues.urls")),
+    path("", include("clues.urls")),  # /clues/… and the public /chaxun/
     path("supervision/", include("supervision.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

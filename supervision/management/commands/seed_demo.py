@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from clues import demo as clues_demo
 from common import demo as common_demo
 from common.models import Unit
 from deposits import demo as deposits_demo
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             created = projects_demo.seed_projects()
             deposits_demo.seed_notices()
             deposits_demo.seed_deposits_and_funds()  # D1, D3, D4: one deposit used for arrears, fund movements
+            clues_demo.seed_clues()  # issue 7: a clue at every stage, a repeat, a P6 petition
         self.stdout.write(f"演示项目：新增 {created} 个")
         self.stdout.write("演示账号（密码相同）：")
         for username, password, who in logins:
