@@ -1,13 +1,11 @@
 """Clerk-facing pages of wage-arrears clues (C1–C6). Thin: forms parse, clues.services decides,
 clues.selectors / clues.filters read; who may do what is common.access (through the transitions' permissions)."""
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +16,8 @@ from django_fsm import can_proceed, has_transition_perm
 from common.access import may_dispatch_clue, may_register_clue, require_writer, sees_all_units
 from common.audit import timeline
 from common.formats import format_date, format_datetime
-from deposits.exports import XLSX, write_table
+from common.xlsx import xlsx_response
+from deposits.exports import write_table
 from projects.models import Enterprise
 from projects.selectors import project_visible_to
 
@@ -117,10 +116,7 @@ def clue_export(request):
         ],
         rows=rows,
     )
-    response = HttpResponse(data, content_type=XLSX)
-    name = f"欠薪线索_{format_date(timezone.localdate())}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return xlsx_response(data, f"欠薪线索_{format_date(timezone.localdate())}.xlsx")
 
 
 def _get_clue(request, pk) -> Clue:

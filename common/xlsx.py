@@ -22,10 +22,24 @@ from decimal import Decimal, InvalidOperation
 
 from defusedxml import DefusedXmlException
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TIME_FORMATS, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils.datetime import from_excel
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    """A small workbook built in memory, as a download under its Chinese file name (RFC 6266 encoding)."""
+    return HttpResponse(
+        content,
+        content_type=XLSX,
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
+
 
 NOT_XLSX = (
     "文件不是有效的 Excel（.xlsx）文件，无法读取。请用“下载导入模板”得到的模板填写，"

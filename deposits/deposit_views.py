@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -25,8 +24,9 @@ from common.access import (
 from common.audit import timeline
 from common.models import Unit
 from common.policy import policy_value
+from common.xlsx import xlsx_response
 from deposits import forms, selectors, services
-from deposits.exports import XLSX, write_table
+from deposits.exports import write_table
 from deposits.models import (
     EMERGENCY_FUND_KINDS,
     DepositForm,
@@ -49,12 +49,6 @@ def _page(request, qs):
 def _apply_errors(form, error: ValidationError) -> None:
     for field, messages_ in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages_)
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
 
 
 def _units_for_filter(user):
@@ -130,7 +124,7 @@ def deposit_export(request):
         "缴存日期",
         "状态",
     ]
-    return _xlsx(
+    return xlsx_response(
         write_table(title="农民工工资保证金缴存台账", headers=headers, rows=rows), "保证金缴存台账.xlsx"
     )
 
@@ -306,7 +300,7 @@ def overdue_export(request):
         "罚款上限（元）",
         "处罚决定",
     ]
-    return _xlsx(
+    return xlsx_response(
         write_table(title="逾期未缴存保证金清单", headers=headers, rows=rows), "逾期未缴存保证金清单.xlsx"
     )
 
@@ -386,7 +380,7 @@ def guarantee_export(request):
         "有效期至",
         "提醒",
     ]
-    return _xlsx(
+    return xlsx_response(
         write_table(title="工程款支付担保台账", headers=headers, rows=rows), "工程款支付担保台账.xlsx"
     )
 
@@ -551,6 +545,6 @@ def fund_export(request, pk):
         for m in fund.movements.select_related("project").order_by("recorded_at", "pk")
     )
     headers = ["发生日期", "类型", "收入（元）", "支出（元）", "余额（元）", "项目", "付款方/收款方", "摘要"]
-    return _xlsx(
+    return xlsx_response(
         write_table(title=f"{fund.name}明细账", headers=headers, rows=rows), f"{fund.name}明细账.xlsx"
     )

@@ -10,8 +10,6 @@ from openpyxl import Workbook
 from common.formats import EXCEL_DATE_FORMAT, EXCEL_MONEY_FORMAT
 from common.xlsx import CellStyles, text
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def write_table(*, title: str, headers: list[str], rows) -> bytes:
     """A one-sheet workbook: a title row, a header row, then `rows` (dates, Decimals as money, ints, text)."""

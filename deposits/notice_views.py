@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,8 +13,9 @@ from common.audit import timeline
 from common.documents import PRINT_MAX_DOCUMENTS, document_response, documents_print_start
 from common.formats import format_date, format_datetime
 from common.models import Unit
+from common.xlsx import xlsx_response
 from deposits import selectors, services
-from deposits.exports import XLSX, write_table
+from deposits.exports import write_table
 from deposits.notice_forms import NoticeFilterForm, NoticeReceiptForm
 from projects.selectors import project_visible_to
 
@@ -87,16 +87,7 @@ def notice_export(request):
         ],
         rows=rows,
     )
-    response = HttpResponse(data, content_type=XLSX)
-    name = f"保证金缴纳通知书_{format_date(timezone.localdate())}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return xlsx_response(data, f"保证金缴纳通知书_{format_date(timezone.localdate())}.xlsx")
 
 
 @login_required

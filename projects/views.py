@@ -19,6 +19,7 @@ from common.audit import timeline
 from common.formats import format_date
 from common.jobs import job_start
 from common.policy import policy_value
+from common.xlsx import XLSX
 from projects import jobs as project_jobs
 from projects import services
 from projects.filters import ledger_filterset
@@ -27,7 +28,6 @@ from projects.ledger_export import export_ledger
 from projects.selectors import enterprise_visible_to, project_mark_overdue_working_days, project_visible_to
 
 PAGE_SIZE = 20
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
