@@ -8,6 +8,7 @@ The complainant's name, phone and ID number are masked (common.masking) for view
 clues.selectors.clue_sees_personal_data refuses — other units and leaders.
 """
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -17,10 +18,29 @@ from rest_framework.response import Response
 
 from clues import services
 from clues.filters import clue_search
-from clues.models import AttachmentKind, Category, Channel, Clue, ClueStatus, Nature, ResultType
+from clues.models import (
+    AttachmentKind,
+    Category,
+    Channel,
+    Clue,
+    ClueStatus,
+    Letter,
+    LetterKind,
+    LetterStatus,
+    Nature,
+    ResultType,
+)
 from clues.routing import route_facts_for, suggest_route
-from clues.selectors import Colour, clue_annotate_colour, clue_complainant, clue_visible_to
+from clues.selectors import (
+    Colour,
+    clue_annotate_colour,
+    clue_complainant,
+    clue_visible_to,
+    letter_search,
+    letter_visible_to,
+)
 from common.audit import timeline
+from common.documents import document_response
 from common.masking import mask_id_number, mask_name, mask_phone
 from common.models import Unit, UnitType
 from projects.api import UnitBriefSerializer
@@ -563,3 +583,77 @@ class ClueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 "outcome_path": route.outcome_path,
             }
         )
+
+
+# --- C3 letters (issue 8 part 8) -------------------------------------------------------------------------------
+
+
+class LetterQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=LetterKind.choices, required=False, allow_blank=True, help_text="类型"
+    )
+    status = serializers.ChoiceField(
+        choices=LetterStatus.choices, required=False, allow_blank=True, help_text="状态"
+    )
+    q = serializers.CharField(
+        required=False, allow_blank=True, help_text="搜索：发文字号、线索编号、欠薪单位"
+    )
+
+    def search_params(self) -> dict:
+        return {k: v for k, v in self.validated_data.items() if v not in (None, "")}
+
+
+class LetterSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    clue_number = serializers.CharField(source="clue.number", read_only=True)
+    responsible_unit = UnitBriefSerializer(read_only=True)
+    pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Letter
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "number",
+            "clue",
+            "clue_number",
+            "addressee",
+            "copy_to",
+            "responsible_unit",
+            "due_at",
+            "created_at",
+            "status",
+            "status_display",
+            "sent_at",
+            "facts",
+            "pdf_url",
+        ]
+
+    def get_pdf_url(self, letter) -> str:
+        return self.context["request"].build_absolute_uri(reverse("letter-pdf", args=[letter.pk]))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="提醒函与通报列表", parameters=[LetterQuerySerializer]),
+    retrieve=extend_schema(summary="函件详情"),
+)
+class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """C3 steps 3 and 4: the letters the sweep wrote, scoped like the pages (clues.selectors.letter_visible_to):
+    another unit's letter is a 404."""
+
+    serializer_class = LetterSerializer
+
+    def get_queryset(self):
+        if self.action == "list":
+            query = LetterQuerySerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            return letter_search(self.request.user, **query.search_params())
+        return letter_visible_to(self.request.user)
+
+    @extend_schema(summary="函件 PDF", responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        letter = self.get_object()
+        return document_response(letter.document, filename=f"{letter.get_kind_display()}-{letter.number}.pdf")

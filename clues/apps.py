@@ -9,7 +9,19 @@ class CluesConfig(AppConfig):
 
     def ready(self):
         from common.audit import register_actions
+        from common.notifications import register_notification_kinds
         from common.policy import Parameter, register_parameters
+
+        from . import receivers  # noqa: F401  (connects the clue signals to notifications)
+
+        register_notification_kinds(
+            {
+                "clues.dispatched": "线索交办",
+                "clues.letter_reminder": "提醒函",
+                "clues.letter_escalation": "通报",
+                "clues.weekly_review": "周调度",
+            }
+        )
 
         register_actions(
             {
@@ -24,6 +36,8 @@ class CluesConfig(AppConfig):
                 "clue.linked_as_repeat": "关联为重复线索",
                 "clue.attachment_added": "上传附件",
                 "clue.accountability_flagged": "信访件涉及逾期推送项目，记录单位责任（P6）",
+                "clue.letter_reminder": "发出提醒函（C3）",
+                "clue.letter_escalation": "向区政府主要领导通报（C3）",
             }
         )
 
@@ -58,3 +72,29 @@ class CluesConfig(AppConfig):
                 ),
             ]
         )
+
+        # C3 steps 3 and 4: the letters, as numbered documents, and the sweep that writes them.
+        import datetime as dt
+
+        from common.documents import register_document_kind
+        from common.sweeps import register_sweep
+
+        from .documents import DOCUMENT_KINDS, letter_render
+        from .models import LetterKind
+        from .services import clue_letters_waiting, clue_process_deadlines
+
+        for kind, document_kind in DOCUMENT_KINDS.items():
+            register_document_kind(document_kind, label=LetterKind(kind).label, render=letter_render)
+        register_sweep(
+            "clues.letters",
+            label="提醒函与通报（C3 第3、4步）",
+            run=clue_process_deadlines,
+            waiting=clue_letters_waiting,
+            every=dt.timedelta(minutes=5),
+            labels={"reminder": "提醒函", "escalation": "通报", "requeued": "重新排队发送"},
+        )
+
+        # C3 step 5: the Friday review (its parameter, action and sweep).
+        from .review import register as register_weekly_review
+
+        register_weekly_review()

@@ -17,12 +17,14 @@ from projects.models import Project, ProjectStatus
 
 from . import ladder
 from .models import Channel, Clue, ClueProgress, ClueResult, ResultType
+from .review import weekly_review_build
 from .services import (
     clue_acknowledge,
     clue_confirm_closure,
     clue_dispatch,
     clue_link_repeat,
     clue_note_progress,
+    clue_process_deadlines,
     clue_reassign,
     clue_register,
     clue_return,
@@ -47,6 +49,13 @@ SCENARIOS = [
      "丹河街道办事处", "电话反映：物业保洁人员三人工资拖欠，非工程建设领域"),
     ("reassigned", Channel.PLATFORM, 2.6, "张富贵", "15036918899", 9, "54000.00", "河南通衢交通工程有限公司",
      "府城街道办事处", "平台投诉：乡村公路养护班组九人工资未结"),
+    # Issue 8: past the ladder's letter steps, so the first sweep writes them (C3 steps 3 and 4).
+    ("dispatched", Channel.PLATFORM, 3.4, "陈立新", "13598712345", 7, "42300.00", "焦作市聚力劳务派遣有限公司",
+     "许衡街道办事处", "平台投诉：七名木工2026年10月至11月工资未付；交办后责任单位未签收（第3日提醒函）"),
+    ("acknowledged", Channel.HOTLINE, 4.6, "周秀英", "13782605511", 18, "156800.00", "河南鼎盛建设工程有限公司",
+     "李封街道办事处", "电话反映：十八名农民工工资拖欠三个月；已签收但无进展（第4日通报）"),
+    ("dispatched", Channel.SUPERIOR, 5.2, "韩德胜", "15839126677", 32, "268000.00", "焦作市宏图建筑劳务有限公司",
+     "王封街道办事处", "市根治欠薪办转办：三十二名农民工集体讨薪；交办后未签收、无进展（提醒函和通报）"),
 ]  # fmt: skip
 
 # Hours after receipt of each later step (registered, dispatched, acknowledged, progress, result, closed).
@@ -112,9 +121,10 @@ def _backdate(clue: Clue, clock: _Clock) -> None:
     for name, value in fields.items():
         setattr(clue, name, value)
     fields["next_deadline_at"] = ladder.next_deadline(clue)
+    fields["sweep_at"] = ladder.next_sweep_at(clue, set())  # no letters yet: the demo's sweep writes them
     Clue.objects.filter(pk=clue.pk).update(**fields)
     for name, value in fields.items():  # each field has one story value; the diffs show it, not the real time
-        if name != "next_deadline_at":
+        if name not in ("next_deadline_at", "sweep_at"):
             Clue.history.filter(id=clue.pk, **{f"{name}__isnull": False}).update(**{name: value})
     ClueProgress.objects.filter(clue=clue).update(recorded_at=clock.at("progress"))
     ClueResult.objects.filter(clue=clue).update(submitted_at=clock.at("result"))
@@ -205,4 +215,9 @@ def seed_clues() -> int:
         clock.run("dispatched", _dispatch, hrss, petition, late.unit)
         _backdate(petition, clock)
         created.append(petition)
+
+    # Issue 8: the letters due by now, as the first beat would write them (the worker renders their PDFs), and the
+    # latest Friday review (周调度), so a new user sees both on first start.
+    clue_process_deadlines(now)
+    weekly_review_build(now=now)
     return len(created)

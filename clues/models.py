@@ -181,6 +181,9 @@ class Clue(ConcurrentTransitionMixin, models.Model):
     result_at = models.DateTimeField("提交结果时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     next_deadline_at = models.DateTimeField("下一期限", null=True, blank=True)
+    # C3/C4: when the deadline sweep must next act on this clue (a 提醒函 or 通报 falls due); NULL when no letter
+    # is pending. Recomputed by every transition and by the sweep itself (clues.ladder.next_sweep_at).
+    sweep_at = models.DateTimeField("下次催办时间", null=True, blank=True, editable=False)
 
     # Part 2: a repeat keeps its own timeline; the first clue counts its repeats.
     repeat_of = models.ForeignKey(
@@ -230,6 +233,9 @@ class Clue(ConcurrentTransitionMixin, models.Model):
                 condition=~Q(status="closed"),
                 name="clue_open_next_deadline",
             ),
+            # The letters sweep (clues.services.clue_process_deadlines, every 5 minutes): "which clues owe a
+            # letter now?" reads this index only — flat in the number of clues (bench/sweep_bench.py).
+            models.Index(fields=["sweep_at"], condition=Q(sweep_at__isnull=False), name="clue_sweep_due"),
             models.Index(fields=["complainant_phone", "received_at"], name="clue_phone_received"),
             models.Index(fields=["owner_unit", "status"], name="clue_owner_status"),
         ]
@@ -531,3 +537,118 @@ class ClueAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# --------------------------------------------------------------------------------- C3 letters (issue 8)
+
+
+class LetterKind(models.TextChoices):
+    """C3 steps 3 and 4. The order of the values is the order in which they fall due."""
+
+    REMINDER = "reminder", "提醒函"
+    ESCALATION = "escalation", "通报"
+
+
+class LetterStatus(models.TextChoices):
+    CREATED = "created", "待发送"
+    SENT = "sent", "已发送"
+
+
+class Letter(models.Model):
+    """C3/C4: the 提醒函 (day 3, nobody has taken the clue on) or the 通报 to the district's principal leaders
+    (day 4, no progress) — each at most once per clue, guaranteed by the unique constraint on (clue, kind)
+    whatever the number of sweeps, retries or beats. Created by the sweep together with its IssuedDocument
+    (number from common.documents' sequence); the PDF is rendered and the recipients told by a task after
+    commit, which then marks it sent."""
+
+    clue = models.ForeignKey(Clue, verbose_name="线索", on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField("类型", max_length=20, choices=LetterKind.choices)
+    number = models.CharField("发文字号", max_length=40, unique=True)
+    addressee = models.CharField("主送", max_length=200)
+    addressee_unit = models.ForeignKey(
+        Unit, verbose_name="主送单位", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    copy_to = models.CharField("抄送", max_length=200, blank=True)
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", on_delete=models.PROTECT, null=True, blank=True, related_name="letters"
+    )
+    due_at = models.DateTimeField("应发时间", help_text="该步骤的期限（C3）")
+    # The facts as they stood when the letter was written (the PDF prints these, not later values).
+    facts = models.JSONField("函件内容", default=dict)
+    status = models.CharField(
+        "状态", max_length=20, choices=LetterStatus.choices, default=LetterStatus.CREATED
+    )
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    document = models.OneToOneField(
+        "common.IssuedDocument", verbose_name="文书", on_delete=models.PROTECT, related_name="clue_letter"
+    )
+
+    class Meta:
+        verbose_name = "催办函件"
+        verbose_name_plural = "催办函件"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clue", "kind"], name="letter_once_per_clue_and_kind"),
+        ]
+        indexes = [
+            # The sweep re-queues letters whose send task was lost (worker killed after commit).
+            models.Index(fields=["created_at"], condition=Q(status="created"), name="letter_unsent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+# ------------------------------------------------------------------------ C3 step 5: the Friday review
+
+
+class WeeklyReview(models.Model):
+    """C3 step 5 (周调度): the week's list of open clues whose unit has not carried out the dispatch, built once
+    per week (unique week_start) on the review day — Friday, or the last working day before it in that week."""
+
+    week_start = models.DateField("周一日期", unique=True)
+    review_date = models.DateField("调度日")
+    built_at = models.DateTimeField("生成时间", default=timezone.now)
+    built_late = models.BooleanField(
+        "补生成", default=False, help_text="调度日当天未生成（系统停机），由之后的运行补上"
+    )
+    clue_count = models.PositiveIntegerField("线索数", default=0)
+    unit_count = models.PositiveIntegerField("单位数", default=0)
+
+    class Meta:
+        verbose_name = "周调度"
+        verbose_name_plural = "周调度"
+        ordering = ["-week_start"]
+
+    def __str__(self) -> str:
+        return f"{self.review_date:%Y-%m-%d} 周调度"
+
+
+class WeeklyReviewItem(models.Model):
+    """One clue on a week's review, with the figures as they stood when it was built."""
+
+    review = models.ForeignKey(
+        WeeklyReview, verbose_name="周调度", on_delete=models.CASCADE, related_name="items"
+    )
+    clue = models.ForeignKey(Clue, verbose_name="线索", on_delete=models.PROTECT, related_name="review_items")
+    unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", on_delete=models.PROTECT, related_name="review_items"
+    )
+    status = models.CharField("办理状态", max_length=20, choices=ClueStatus.choices)
+    days_open = models.PositiveIntegerField("已历时（天）")
+    letters_sent = models.CharField("已发函件", max_length=100, blank=True)
+    last_progress_at = models.DateTimeField("最近进展时间", null=True, blank=True)
+    last_progress_note = models.TextField("最近进展", blank=True)
+    on_previous_review = models.BooleanField("上周已在列", default=False)
+
+    class Meta:
+        verbose_name = "周调度线索"
+        verbose_name_plural = "周调度线索"
+        ordering = ["review", "unit", "-days_open", "clue"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "clue"], name="reviewitem_once_per_clue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review} {self.clue}"

@@ -150,3 +150,55 @@ def clue_open_counts_by_colour(*, now: dt.datetime | None = None) -> dict[str, i
     counts.update({r["colour"]: r["n"] for r in rows})
     counts["total"] = sum(counts[c] for c in (Colour.GREEN, Colour.YELLOW, Colour.RED))
     return counts
+
+
+# --- C3 letters (issue 8) ----------------------------------------------------------------------------------------
+
+
+def letter_visible_to(user) -> QuerySet:
+    """HRSS, leaders and admins see every letter; a clerk those addressed or copied to their unit (the responsible
+    unit's, and the holder's of a clue never dispatched)."""
+    from .models import Letter
+
+    qs = Letter.objects.select_related("clue", "responsible_unit", "addressee_unit", "document")
+    if sees_all_units(user):
+        return qs
+    if user is None or not user.is_authenticated or user.unit_id is None:
+        return qs.none()
+    unit = user.unit_id
+    return qs.filter(Q(addressee_unit_id=unit) | Q(responsible_unit_id=unit) | Q(clue__owner_unit_id=unit))
+
+
+def letter_search(user, *, kind="", status="", unit=None, date_from=None, date_to=None, q="") -> QuerySet:
+    qs = letter_visible_to(user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if unit is not None:
+        qs = qs.filter(Q(responsible_unit=unit) | Q(addressee_unit=unit))
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(number__icontains=q) | Q(clue__number__icontains=q) | Q(clue__employer_name__icontains=q)
+        )
+    return qs.order_by("-created_at", "-id")
+
+
+def letter_counts_since(day: dt.date) -> dict[str, int]:
+    """提醒函 and 通报 written since `day` (the home page's "this week"), one query."""
+    from django.db.models import Count
+
+    from .models import Letter, LetterKind
+
+    rows = dict(
+        Letter.objects.filter(created_at__date__gte=day)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {kind: rows.get(kind, 0) for kind in LetterKind.values} | {"since": day}

@@ -12,7 +12,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from stdnum.cn import ric
@@ -20,8 +20,9 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from common.access import may_dispatch_clue, may_register_clue, require_writer
 from common.audit import log_action
-from common.documents import next_document_number
+from common.documents import document_issue, next_document_number
 from common.models import Role, Unit, UnitType
+from common.policy import policy_snapshot
 from common.validators import validate_phone
 from projects.models import Enterprise, Project, ProjectStatus
 
@@ -38,7 +39,11 @@ from .models import (
     Clue,
     ClueProgress,
     ClueResult,
+    ClueStatus,
     KeyMonitoring,
+    Letter,
+    LetterKind,
+    LetterStatus,
     Nature,
     ResultType,
     UnitAccountability,
@@ -231,6 +236,7 @@ def clue_register(
     )
     _apply_route(clue)
     clue.next_deadline_at = ladder.next_deadline(clue)
+    clue.sweep_at = ladder.next_sweep_at(clue, set())
     # Part 9: the receipt's query code; only its hash is kept, the plain code rides on the instance once.
     query_code = new_query_code()
     clue.query_code_hash = hash_query_code(query_code)
@@ -301,8 +307,10 @@ def _check(clue: Clue, transition, user, what: str, denied: str) -> None:
 
 
 def _save(clue: Clue) -> None:
-    """C3: every transition recomputes the next deadline the sweep will find through the partial index."""
+    """C3: every transition recomputes the next deadline (the lists' colours) and when the letters sweep must
+    next look at the clue (Clue.sweep_at, on its partial index)."""
     clue.next_deadline_at = ladder.next_deadline(clue)
+    clue.sweep_at = ladder.next_sweep_at(clue, _letter_kinds_sent(clue))
     try:
         clue.save()
     except ConcurrentTransition as e:  # backstop behind the row lock: never write a stale state back
@@ -772,3 +780,199 @@ def clue_attachment_add(*, clue: Clue, user, upload, kind: str):
         target.unlink(missing_ok=True)  # no row, no orphan file
         raise
     return attachment
+
+
+# --- the C3 letters sweep (issue 8) --------------------------------------------------------------------------
+
+LETTER_CLOSED_MESSAGE = "线索已办结，不再发提醒函或通报"
+# A letter still 待发送 this long after it was written lost its send task (worker killed after the commit): the
+# sweep queues it again. Longer than a PDF takes to render, so a busy worker is not sent the same letter twice
+# (and if it were, the send is idempotent).
+LETTER_RESEND_AFTER = dt.timedelta(minutes=10)
+
+
+def _letter_kinds_sent(clue: Clue) -> set[str]:
+    if clue.pk is None:
+        return set()
+    return set(Letter.objects.filter(clue_id=clue.pk).values_list("kind", flat=True))
+
+
+def clue_letter_write(*, clue: Clue, kind: str, due_at: dt.datetime, now: dt.datetime) -> Letter:
+    """Write one C3 letter of a clue (inside the sweep's transaction, the clue row locked): its number from the
+    函 sequence, its IssuedDocument (the PDF renders after commit), the facts it prints, the action log entry.
+
+    The unique constraint on (clue, kind) is what makes it once (C4): a second writer's insert fails and its
+    savepoint rolls back — the number it drew included — and the caller moves on."""
+    from . import documents
+
+    if clue.status == ClueStatus.CLOSED:
+        raise ValidationError({"__all__": LETTER_CLOSED_MESSAGE})
+    hrss = _hrss_unit()
+    # The 提醒函 reminds the unit that should take the clue on: the responsible unit; before any dispatch (or after
+    # a return) the unit C2 suggests; failing that the holder (C6).
+    suggested = clue.suggested_unit if clue.suggested_unit_id and clue.suggested_unit_id != hrss.pk else None
+    holder = clue.responsible_unit or suggested or clue.owner_unit
+    if kind == LetterKind.REMINDER:
+        addressee, addressee_unit, copy_to = holder.name, holder, ""
+    else:
+        addressee, addressee_unit, copy_to = documents.LEADERS, None, holder.name
+    year = timezone.localtime(now).year
+    with transaction.atomic():
+        n = next_document_number(unit=hrss, kind=documents.LETTER_SEQUENCE, year=year)
+        number = documents.letter_number(year=year, n=n)
+        document = document_issue(
+            kind=documents.DOCUMENT_KINDS[kind],
+            unit=hrss,
+            number=number,
+            n=n,
+            year=year,
+            addressee=addressee,
+            target=clue,
+            actor=None,
+        )
+        letter = Letter.objects.create(
+            clue=clue,
+            kind=kind,
+            number=number,
+            addressee=addressee,
+            addressee_unit=addressee_unit,
+            copy_to=copy_to,
+            responsible_unit=clue.responsible_unit,
+            due_at=due_at,
+            facts=documents.letter_facts(
+                clue, kind=kind, number=number, addressee=addressee, copy_to=copy_to, now=now
+            ),
+            created_at=now,
+            document=document,
+        )
+        log_action(
+            clue,
+            action=f"clue.letter_{kind}",
+            actor=None,
+            note=number,
+            data={"letter": letter.pk, "due_at": due_at.isoformat()},
+        )
+    letter_id = letter.pk
+    transaction.on_commit(lambda: _enqueue_letter_send(letter_id))
+    return letter
+
+
+def _enqueue_letter_send(letter_id: int) -> None:
+    from .tasks import letter_send
+
+    try:
+        letter_send.delay(letter_id)
+    except Exception:
+        # Written and committed: the sweep queues it again after LETTER_RESEND_AFTER.
+        logger.exception("could not queue the sending of letter %s", letter_id)
+
+
+def _sweep_one(clue_id: int, now: dt.datetime) -> list[Letter]:
+    """Claim one due clue and write the letters it owes at `now`, in order, in one transaction. Another sweep
+    holding the clue (PostgreSQL: skip_locked) or a clue no longer due (taken on meanwhile) is left alone."""
+    with transaction.atomic():
+        clue = (
+            Clue.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("street", "project", "responsible_unit", "owner_unit", "suggested_unit")
+            .filter(pk=clue_id, sweep_at__lte=now)
+            .first()
+        )
+        if clue is None:
+            return []
+        sent = _letter_kinds_sent(clue)
+        written = []
+        for kind, due_at in ladder.letters_due(clue, sent, now):
+            try:
+                written.append(clue_letter_write(clue=clue, kind=kind, due_at=due_at, now=now))
+            except IntegrityError:
+                logger.info("letter %s of clue %s was written by another sweep", kind, clue.number)
+            sent.add(kind)
+        # An UPDATE of this one column: no transition, no history row; the row is locked (or, on SQLite,
+        # this transaction is the only writer).
+        Clue.objects.filter(pk=clue.pk).update(sweep_at=ladder.next_sweep_at(clue, sent))
+    return written
+
+
+def clue_process_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
+    """C3 steps 3 and 4, C4: write every letter due at `now` exactly once, and never miss one.
+
+    Due: a 提醒函 when C3.reminder_days have passed since receipt and the clue is not *taken on* — the
+    responsible unit has not signed for it (ladder.taken_on: 已签收; HRSS's dispatch alone is not enough); a
+    通报 to the district's principal leaders when C3.escalation_days have passed and there is no *progress* —
+    no progress note, no submitted result (ladder.has_progress). Neither for a clue with a result or closed.
+
+    One query on the partial index clue_sweep_due finds the due clues (sweep_at <= now); each is then claimed
+    and handled in its own short transaction (_sweep_one), so a worker dying mid-way loses at most the
+    transaction in hand, which rolls back and is found again by the next run. A clue whose day 3 and day 4
+    both passed while the scheduler was down gets both letters, the 提醒函 first. The letters' PDFs render
+    and their recipients are told by a task after commit (clues.tasks.letter_send), never in here; letters
+    whose task was lost are queued again. Returns what this run created, by kind."""
+    now = now or timezone.now()
+    with policy_snapshot():
+        return _process_deadlines(now)
+
+
+def _process_deadlines(now: dt.datetime) -> dict[str, int]:
+    counts = {kind: 0 for kind in LetterKind.values}
+    due = list(Clue.objects.filter(sweep_at__lte=now).order_by("sweep_at", "pk").values_list("pk", flat=True))
+    for clue_id in due:
+        for letter in _sweep_one(clue_id, now):
+            counts[letter.kind] += 1
+    stale = Letter.objects.filter(status=LetterStatus.CREATED, created_at__lt=now - LETTER_RESEND_AFTER)
+    counts["requeued"] = 0
+    for letter_id in stale.values_list("pk", flat=True):
+        _enqueue_letter_send(letter_id)
+        counts["requeued"] += 1
+    return counts
+
+
+def clue_letters_waiting(now: dt.datetime | None = None) -> int:
+    """Due and not yet handled: clues owing a letter at `now`, plus letters written but not sent."""
+    now = now or timezone.now()
+    return (
+        Clue.objects.filter(sweep_at__lte=now).count()
+        + Letter.objects.filter(status=LetterStatus.CREATED, created_at__lt=now - LETTER_RESEND_AFTER).count()
+    )
+
+
+def letter_send(letter_id: int) -> Letter:
+    """After the letter's commit (clues.tasks.letter_send): render its PDF, tell its recipients (inbox, e-mail),
+    mark it sent. Idempotent: the PDF renders once (common.documents), each recipient is told once per letter
+    (common.notifications' unique key), and a sent letter is left as it is."""
+    from django.urls import reverse
+
+    from common.documents import document_render_version
+    from common.notifications import hrss_recipients, leader_recipients, notify, unit_recipients
+
+    letter = Letter.objects.select_related("clue", "addressee_unit", "responsible_unit", "document").get(
+        pk=letter_id
+    )
+    if letter.status == LetterStatus.SENT:
+        return letter
+    document_render_version(document_id=letter.document_id, version=1)
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update(of=("self",)).select_related("clue").get(pk=letter_id)
+        if letter.status == LetterStatus.SENT:
+            return letter
+        clue = letter.clue
+        recipients = hrss_recipients()
+        if letter.kind == LetterKind.REMINDER:
+            recipients += unit_recipients(letter.addressee_unit)
+            title = f"提醒函 {letter.number}：线索 {clue.number} 仍未明确承办单位和人员"
+        else:
+            recipients += leader_recipients() + unit_recipients(letter.responsible_unit or clue.owner_unit)
+            title = (
+                f"通报 {letter.number}：线索 {clue.number} 逾期无进展（{letter.facts.get('amount_owed')}元）"
+            )
+        notify(
+            event=f"clues.letter:{letter.pk}",
+            kind=f"clues.letter_{letter.kind}",
+            recipients=recipients,
+            title=title,
+            body=f"{clue.employer_name}，涉及{clue.workers_affected}人，欠薪{letter.facts.get('amount_owed')}元。",
+            url=reverse("clues:letter_detail", args=[letter.pk]),
+        )
+        letter.status = LetterStatus.SENT
+        letter.sent_at = timezone.now()
+        letter.save(update_fields=["status", "sent_at"])
+    return letter

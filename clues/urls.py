@@ -1,11 +1,16 @@
 from django.urls import include, path
 
-from . import views
+from . import letter_views, views
 
 app_name = "clues"
 
 urlpatterns = [
     path("", views.clue_list, name="clue_list"),
+    path("reviews/", include("clues.review_urls")),
+    path("letters/", letter_views.letter_list, name="letter_list"),
+    path("letters/export/", letter_views.letter_export, name="letter_export"),
+    path("letters/<int:pk>/", letter_views.letter_detail, name="letter_detail"),
+    path("letters/<int:pk>/pdf/", letter_views.letter_pdf, name="letter_pdf"),
     path("export/", views.clue_export, name="clue_export"),
     path("new/", views.clue_create, name="clue_create"),
     path("<int:pk>/", views.clue_detail, name="clue_detail"),

@@ -10,7 +10,18 @@ from common.api import api_token_issue_integration, is_integration_token
 from common.audit import action_label
 from common.history_admin import SimpleHistoryAdmin
 from common.jobs import job_label
-from common.models import ActionLog, CalendarOverride, CalendarYear, Job, PolicyParameter, Unit, User
+from common.models import (
+    ActionLog,
+    CalendarOverride,
+    CalendarYear,
+    Job,
+    Notification,
+    NotificationDelivery,
+    PolicyParameter,
+    Unit,
+    User,
+)
+from common.notifications import notification_kind_label
 from common.policy import policy_parameter_update, policy_parameter_validate
 from common.services import (
     calendar_override_save,
@@ -291,3 +302,59 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def kind_display(self, job):
         # The label each app registered ("导出项目推送台账"), not the code "projects.ledger_export".
         return job_label(job)
+
+
+class NotificationDeliveryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = NotificationDelivery
+    fields = readonly_fields = ("channel", "status", "address", "error", "created_at", "sent_at")
+    extra = max_num = 0
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Inbox entries, read-only: written only by common.notifications.notify, marked read by their recipient."""
+
+    list_display = ("created_at", "recipient", "kind_display", "title", "is_read")
+    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    search_fields = ("title", "event", "recipient__username", "recipient__full_name")
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+    inlines = (NotificationDeliveryInline,)
+
+    @admin.display(description="类型", ordering="kind")
+    def kind_display(self, obj):
+        return notification_kind_label(obj.kind)
+
+    @admin.display(description="已读", boolean=True, ordering="read_at")
+    def is_read(self, obj):
+        return obj.read_at is not None
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """One notification through one channel (e-mail…). "发送中" long after its time: the worker stopped between
+    claiming the channel and sending (common.notifications.notification_deliver) — it is never sent twice, so
+    tell the recipient another way if it matters."""
+
+    list_display = (
+        "created_at",
+        "notification",
+        "recipient",
+        "channel",
+        "status",
+        "address",
+        "error_short",
+        "sent_at",
+    )
+    list_filter = ("status", "channel")
+    search_fields = ("address", "error", "notification__title", "notification__recipient__username")
+    list_select_related = ("notification__recipient",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description="接收人", ordering="notification__recipient")
+    def recipient(self, obj):
+        return obj.notification.recipient
+
+    @admin.display(description="错误")
+    def error_short(self, obj):
+        return (obj.error[:80] + "…") if len(obj.error) > 80 else obj.error

@@ -252,6 +252,7 @@ class PolicyKind(models.TextChoices):
     MONTHS = "months", "月"
     RATIO = "ratio", "比例"
     AMOUNT = "amount", "金额（元）"
+    WEEKDAY = "weekday", "星期（1=周一…7=周日）"
 
 
 class PolicyParameter(models.Model):
@@ -445,3 +446,104 @@ class DocumentVersion(models.Model):
     @property
     def is_rendered(self) -> bool:
         return bool(self.sha256)
+
+
+# ---------------------------------------------------------------------------------------- notifications
+# common.notifications: one inbox row per event and recipient (the unique key is what makes a retried sweep or
+# a second beat harmless), each delivered once per channel (e-mail, later SMS) by a task after commit.
+
+
+class Notification(models.Model):
+    """An entry in a user's in-app inbox (收件箱): a dispatch to their unit, a letter, an escalation, a review.
+
+    `event` names the event the notification is about (e.g. "clues.letter:42"): with the recipient it is unique,
+    so telling the same person twice about one event is refused by the database, not by a check in code."""
+
+    recipient = models.ForeignKey(
+        "common.User", verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.CharField("事件", max_length=120)
+    kind = models.CharField("类型", max_length=60)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient"], name="notification_once_per_event_recipient"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient_created"),
+            # The header's unread count on every page: a scan of this user's unread rows only.
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DeliveryStatus(models.TextChoices):
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+    SKIPPED = "skipped", "无需发送"
+
+
+class NotificationDelivery(models.Model):
+    """One notification sent through one channel (e-mail, SMS…). Unique per (notification, channel): the
+    delivery task claims a channel by inserting this row, so a retried task never sends twice."""
+
+    notification = models.ForeignKey(
+        Notification, verbose_name="通知", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField("渠道", max_length=30)
+    status = models.CharField(
+        "状态", max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.SENDING
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    error = models.TextField("错误", blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知发送记录"
+        verbose_name_plural = "通知发送记录"
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.channel} {self.status}"
+
+
+# --------------------------------------------------------------------------------------- deadline sweeps
+
+
+class SweepRun(models.Model):
+    """One run of a registered deadline sweep (common.sweeps): when, what it created, how many due items it
+    left waiting. The health page reads the newest run of each sweep, so a stopped scheduler shows."""
+
+    name = models.CharField("巡检", max_length=60)
+    started_at = models.DateTimeField("开始时间")
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    as_of = models.DateTimeField("按时间点", help_text="--now 指定的时间点；平时与开始时间相同")
+    ok = models.BooleanField("成功", default=False)
+    counts = models.JSONField("本次生成", default=dict, blank=True)
+    waiting = models.PositiveIntegerField("仍待处理", default=0)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        verbose_name = "期限巡检记录"
+        verbose_name_plural = "期限巡检记录"
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["name", "-started_at"], name="sweeprun_name_started")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.started_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,8 @@ value an admin has set. Code reads a number only through `policy_value(code)` �
 change a deadline without a release, and every change is in the action log (`policy.changed`).
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import logging
 from decimal import Decimal
@@ -67,11 +69,35 @@ def sync_parameters(**kwargs) -> int:
 
 
 def _typed(kind: str, value: Decimal) -> int | Decimal:
-    return int(value) if kind in (*DAY_KINDS, PolicyKind.MONTHS) else value
+    return int(value) if kind in (*DAY_KINDS, PolicyKind.MONTHS, PolicyKind.WEEKDAY) else value
+
+
+# Inside policy_snapshot(): each parameter read once and kept for the block (a sweep over 1,000 clues asks for the
+# same four C3 counts thousands of times; one run should also see one consistent set of values).
+_snapshot: contextvars.ContextVar[dict | None] = contextvars.ContextVar("policy_snapshot", default=None)
+
+
+@contextlib.contextmanager
+def policy_snapshot():
+    """Read each policy parameter at most once within the block (for batch work such as the deadline sweeps)."""
+    token = _snapshot.set({})
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
 
 
 def policy_parameter(code: str) -> tuple[int | Decimal, str]:
     """(value, kind) of a parameter: kind tells a day count whether it counts calendar or working days."""
+    cache = _snapshot.get()
+    if cache is not None:
+        if code not in cache:
+            cache[code] = _policy_parameter_read(code)
+        return cache[code]
+    return _policy_parameter_read(code)
+
+
+def _policy_parameter_read(code: str) -> tuple[int | Decimal, str]:
     row = PolicyParameter.objects.filter(code=code).values_list("value", "kind").first()
     if row is None:
         if code not in _REGISTRY:
@@ -100,6 +126,8 @@ def policy_parameter_validate(*, parameter: PolicyParameter, value: Decimal, kin
         errors["value"] = "天数、月数须为整数"
     elif kind in (*DAY_KINDS, PolicyKind.MONTHS) and value < 1:
         errors["value"] = "天数、月数至少为1"
+    elif kind == PolicyKind.WEEKDAY and (value != value.to_integral_value() or not 1 <= value <= 7):
+        errors["value"] = "星期须为1至7的整数（1=周一，5=周五，7=周日）"
     elif kind == PolicyKind.RATIO and value > 1:
         errors["value"] = "比例应填写小数，如 1% 填 0.01"
     if declared is None:

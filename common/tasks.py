@@ -49,3 +49,22 @@ def document_render(document_id: int, version: int) -> None:
     from common.documents import document_render_version
 
     document_render_version(document_id=document_id, version=version)
+
+
+@shared_task(ignore_result=True)
+def notifications_deliver(event: str) -> dict:
+    """The other channels (e-mail, …) of an event's inbox entries (common.notifications), queued when the
+    notifying transaction commits. Idempotent: each (notification, channel) is claimed by inserting its
+    NotificationDelivery row before sending, so a retried or duplicated task never sends twice; a worker killed
+    between the claim and the send leaves a "sending" row (at most once, shown to admins), never a duplicate."""
+    from common.notifications import notification_deliver
+
+    return notification_deliver(event)
+
+
+@shared_task(ignore_result=True)
+def sweep_runs_cleanup() -> int:
+    """Daily (zhongzhan_wages/celery.py): keep 30 days of deadline-sweep runs, and each sweep's newest."""
+    from common.sweeps import sweep_runs_cleanup as cleanup
+
+    return cleanup()

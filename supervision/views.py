@@ -1,5 +1,7 @@
 """Home (待办) per role and the P6 accountability board: these read every app below."""
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -8,6 +10,7 @@ from django.utils import timezone
 from clues import selectors as clue_selectors
 from common.access import sees_all_units
 from common.policy import policy_value
+from common.sweeps import sweep_health
 from projects import selectors as project_selectors
 from projects.services import project_missing_for_push
 
@@ -22,6 +25,10 @@ def home(request):
         overdue = list(project_selectors.project_overdue_unpushed(user=user, today=today)[:10])
         context["overdue"] = project_selectors.project_mark_overdue_working_days(overdue, today)
         context["clue_counts"] = clue_selectors.clue_open_counts_by_colour()
+        context["letter_counts"] = clue_selectors.letter_counts_since(
+            today - dt.timedelta(days=today.weekday())
+        )
+        context["sweeps"] = sweep_health()
     elif user.unit_id:
         context["clue_todo"] = list(
             clue_selectors.clue_todo_for_unit(unit_id=user.unit_id).select_related("street", "project")[:50]
@@ -61,3 +68,17 @@ def accountability(request):
             "overdue": project_selectors.project_mark_overdue_working_days(overdue, today),
         },
     )
+
+
+@login_required
+def sweep_status(request):
+    """Issue 8: when each deadline sweep last ran and how many due items wait — a stopped scheduler is visible."""
+    if not sees_all_units(request.user):
+        raise PermissionDenied("期限巡检状态仅对人社局、领导和管理员开放")
+    from common.models import SweepRun
+    from common.sweeps import counts_display
+
+    recent = list(SweepRun.objects.order_by("-started_at", "-id")[:30])
+    for run in recent:
+        run.shown_counts = counts_display(run)
+    return render(request, "supervision/sweep_status.html", {"sweeps": sweep_health(), "recent": recent})

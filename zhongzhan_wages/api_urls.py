@@ -8,8 +8,10 @@ at /api/docs/ (zhongzhan_wages/urls.py). A path that matches nothing here is a J
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from clues.api import ClueViewSet
+from clues.api import ClueViewSet, LetterViewSet
+from clues.review_api import WeeklyReviewViewSet
 from common.api_views import ObtainTokenView, UnitViewSet
+from common.notification_api import NotificationViewSet
 from deposits.api import (
     DepositViewSet,
     FundMovementViewSet,
@@ -29,6 +31,9 @@ router.register("deposits", DepositViewSet, basename="deposit")
 router.register("guarantees", GuaranteeViewSet, basename="guarantee")
 router.register("fund-movements", FundMovementViewSet, basename="fund-movement")
 router.register("clues", ClueViewSet, basename="clue")
+router.register("letters", LetterViewSet, basename="letter")
+router.register("weekly-reviews", WeeklyReviewViewSet, basename="weekly-review")
+router.register("inbox", NotificationViewSet, basename="inbox")
 
 urlpatterns = [
     path("token/", ObtainTokenView.as_view(), name="api-token"),

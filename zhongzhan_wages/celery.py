@@ -18,6 +18,8 @@ from kombu import Queue
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhongzhan_wages.settings")
 
 app = Celery("zhongzhan_wages")
+# The letters sweep's beat interval: 5 minutes; the CI integration test shortens it (tests/test_celery_redis.py).
+SWEEP_INTERVAL_SECONDS = float(os.environ.get("SWEEP_INTERVAL_SECONDS", "300"))
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
@@ -62,11 +64,26 @@ def _yield_the_cpu_to_pages(**kwargs) -> None:
 
 
 # The beat schedule (Asia/Shanghai, CELERY_TIMEZONE). Exactly one beat runs it: `worker -B` in `make run`,
-# the `beat` service in docker-compose. Later issues add the clue sweeps (C3) here.
+# the `beat` service in docker-compose. Two beats would be harmless (every sweep claims its rows and every letter,
+# review and notification is guarded by a unique constraint) but wasteful; docs/architecture.md says why one.
 app.conf.beat_schedule = {
+    # C3 steps 3 and 4: the 提醒函 and 通报 due (clues.services.clue_process_deadlines, common.sweeps).
+    "clue-letters-sweep": {
+        "task": "clues.tasks.process_deadlines",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+    # C3 step 5: the Friday review, built once its review day has begun; a cheap check otherwise.
+    "clue-weekly-review": {
+        "task": "clues.tasks.weekly_review",
+        "schedule": 15 * 60,
+    },
     # Job uploads and result files (exports) are kept JOB_FILES_KEEP_DAYS days (common.jobs).
     "job-files-cleanup": {
         "task": "common.tasks.job_files_cleanup",
         "schedule": crontab(hour=3, minute=30),
+    },
+    "sweep-runs-cleanup": {
+        "task": "common.tasks.sweep_runs_cleanup",
+        "schedule": crontab(hour=3, minute=40),
     },
 }

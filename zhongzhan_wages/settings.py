@@ -362,6 +362,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A job takes seconds to minutes: a worker process takes one message at a time, so a second export waits for
 # a free process instead of queueing behind a long one that was prefetched.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tasks take primary keys and are idempotent, so a message is acknowledged only after its task ran: a worker
+# killed mid-task (OOM, deploy) leaves the message to be redelivered instead of lost.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_FS_ROOT = Path(os.environ.get("CELERY_FS_ROOT", BASE_DIR / "var" / "celery"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The web server writes a message file into queue/, the worker moves it out (the folders are created by
@@ -415,3 +419,18 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Notifications (common.notifications): the inbox always; e-mail through Django's mail backend — the console in
+# `make run` and tests, SMTP from the environment in production (EMAIL_HOST…). Each delivery channel is a backend
+# class (common.notifications.NotificationBackend); an SMS gateway is one more entry here.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zhongzhan-wages@localhost")
+NOTIFICATION_BACKENDS = [
+    b for b in os.environ.get("NOTIFICATION_BACKENDS", "common.notifications.EmailBackend").split(",") if b
+]

@@ -58,3 +58,28 @@ def test_it_orders_every_clues_timestamps_c3(seeded):
             assert clue.history.get(history_id=log.history_id).history_date == log.created_at, clue.number
         diffs = clue.history.exclude(dispatched_at=None)
         assert all(h.dispatched_at == clue.dispatched_at for h in diffs if clue.dispatched_at), clue.number
+
+
+def test_it_seeds_clues_past_each_letter_step_and_sweeps_them_c3(seeded):
+    from clues.models import Letter, LetterKind
+
+    def kinds(employer: str) -> list[str]:
+        return list(
+            Letter.objects.filter(clue__employer_name=employer).order_by("pk").values_list("kind", flat=True)
+        )
+
+    assert kinds("焦作市聚力劳务派遣有限公司") == [LetterKind.REMINDER]  # day 3, not signed
+    assert kinds("河南鼎盛建设工程有限公司") == [LetterKind.ESCALATION]  # day 4, signed, no progress
+    assert kinds("焦作市宏图建筑劳务有限公司") == [LetterKind.REMINDER, LetterKind.ESCALATION]
+    assert kinds("河南中原路桥建设有限公司") == []  # day 4.5 but with progress
+    for clue in seeded:  # the sweep's index agrees with what was written
+        sent = set(clue.letters.values_list("kind", flat=True))
+        assert clue.sweep_at == ladder.next_sweep_at(clue, sent), clue.number
+
+
+def test_it_builds_the_latest_friday_review_c3(seeded):
+    from clues.models import WeeklyReview
+
+    review = WeeklyReview.objects.get()
+    assert review.review_date.isoformat() == "2026-11-13"  # the Friday before Wednesday 2026-11-18
+    assert review.items.exists()

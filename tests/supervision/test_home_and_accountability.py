@@ -214,7 +214,7 @@ def test_every_home_figure_links_to_a_ledger_list_of_the_same_size(
     response = visit(client, dispatcher, time_machine, at(2026, 10, 20, 8), reverse("home"))
     body = response.content.decode()
     links = re.findall(r'<a class="stat[^"]*" href="([^"]+)"><b>(\d+)</b><span>([^<]+)</span>', body)
-    assert len(links) == 9, links  # 5 project figures, 4 clue figures (open, by colour)
+    assert len(links) == 11, links  # 5 project figures, 4 clue figures (open, by colour), 2 letter figures
     for href, shown, label in links:
         listed = client.get(href.replace("&amp;", "&")).context["page"].paginator.count
         assert listed == int(shown), f"{label}: the home page shows {shown}, its link lists {listed}"

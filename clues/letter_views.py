@@ -1,0 +1,127 @@
+"""The C3 letters' pages: the list (filters, search, Excel), one letter with its PDF. Thin: the sweep writes
+letters (clues.services), clues.selectors reads them, common.access (through the selector) scopes them."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from common.access import sees_all_units
+from common.documents import document_response
+from common.formats import format_datetime
+from common.models import Notification, Unit
+from common.xlsx import xlsx_response
+from deposits.exports import write_table
+
+from . import selectors
+from .models import LetterKind, LetterStatus
+
+PAGE_SIZE = 20
+
+
+class LetterFilterForm(forms.Form):
+    q = forms.CharField(
+        label="搜索",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "发文字号、线索编号、欠薪单位"}),
+    )
+    kind = forms.ChoiceField(label="类型", required=False, choices=[("", "全部")] + LetterKind.choices)
+    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部")] + LetterStatus.choices)
+    unit = forms.ModelChoiceField(
+        label="责任单位", required=False, queryset=Unit.objects.none(), empty_label="全部"
+    )
+    date_from = forms.DateField(
+        label="生成日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, show_unit: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if show_unit:
+            self.fields["unit"].queryset = Unit.objects.filter(is_active=True).order_by("unit_type", "name")
+        else:
+            del self.fields["unit"]
+
+    def search_params(self) -> dict:
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+def _filters(request):
+    form = LetterFilterForm(request.GET or None, show_unit=sees_all_units(request.user))
+    return form, form.search_params()
+
+
+@login_required
+def letter_list(request):
+    form, params = _filters(request)
+    page = Paginator(selectors.letter_search(request.user, **params), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "clues/letter_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def letter_export(request):
+    _form, params = _filters(request)
+    rows = (
+        (
+            x.number,
+            x.get_kind_display(),
+            x.clue.number,
+            x.addressee,
+            x.copy_to,
+            x.responsible_unit.name if x.responsible_unit_id else "",
+            x.clue.employer_name,
+            x.facts.get("workers_affected"),
+            x.clue.amount_owed,
+            format_datetime(x.due_at),
+            format_datetime(x.created_at),
+            x.get_status_display(),
+            format_datetime(x.sent_at),
+        )
+        for x in selectors.letter_search(request.user, **params).iterator(chunk_size=500)
+    )
+    data = write_table(
+        title="提醒函与通报",
+        headers=[
+            "发文字号",
+            "类型",
+            "线索编号",
+            "主送",
+            "抄送",
+            "责任单位",
+            "欠薪单位",
+            "涉及人数",
+            "欠薪金额（元）",
+            "应发时间",
+            "生成时间",
+            "状态",
+            "发送时间",
+        ],
+        rows=rows,
+    )
+    return xlsx_response(data, "提醒函与通报.xlsx")
+
+
+@login_required
+def letter_detail(request, pk: int):
+    letter = get_object_or_404(selectors.letter_visible_to(request.user), pk=pk)
+    told = Notification.objects.filter(event=f"clues.letter:{letter.pk}").select_related("recipient__unit")
+    return render(
+        request,
+        "clues/letter_detail.html",
+        {"letter": letter, "facts": letter.facts, "notified": told if sees_all_units(request.user) else None},
+    )
+
+
+@login_required
+def letter_pdf(request, pk: int):
+    letter = get_object_or_404(selectors.letter_visible_to(request.user), pk=pk)
+    inline = request.GET.get("download") != "1"
+    return document_response(
+        letter.document, filename=f"{letter.get_kind_display()}-{letter.number}.pdf", inline=inline
+    )
