@@ -1,7 +1,8 @@
 """Issue 8 figures for the C3 letters sweep (clues.services.clue_process_deadlines), on a PostgreSQL database of
 the bench's own (`zz_bench_sweep` on 127.0.0.1, dropped afterwards):
 
-    .venv/bin/python bench/sweep_bench.py          # --sizes 10000,100000,1000000 --due 1000 --pdfs 50 --repeat 15
+    .venv/bin/python bench/sweep_bench.py
+    # defaults: --sizes 10000,100000,1000000 --repeat 15 --due 1000 --due-runs 3 --pdfs 50
 
 The open clues are one valid clue written by the ORM (the template) copied by `INSERT … SELECT … FROM
 generate_series` with varied number (QX2025-0000001…), phone, received_at, status, the C3 ladder timestamps,
@@ -14,10 +15,11 @@ are filled incrementally (10,000, then to 100,000, then to 1,000,000).
 1. Nothing due, at each size: median (and min–max) milliseconds of `--repeat` runs of clue_process_deadlines(now)
    after one warm-up, its SQL queries, and the first lines of EXPLAIN (ANALYZE, BUFFERS) of its due query
    (`sweep_at <= now ORDER BY sweep_at, pk`) — an index scan on clue_sweep_due, flat in N.
-2. On top of the 100,000 set: 100 (the peer's size), then `--due` more clues past day 3 and not taken on (half
-   registered, half dispatched and not signed for), each batch swept once: seconds, SQL queries per clue (from one
-   claim to the next: the same for every clue) and the letters created (all 提醒函). The sweep writes no PDF and
-   queues nothing in here: in the children clues.services._enqueue_letter_send and
+2. On top of the 100,000 set: 100 (the peer's size), then `--due` clues past day 3 and not taken on (half
+   registered, half dispatched and not signed for), each batch added and swept `--due-runs` times: seconds (and
+   the median), the sweep process's CPU and its wait on PostgreSQL, SQL queries per clue (each clue is one
+   transaction, BEGIN to COMMIT: the same count for every clue) and the letters created (all 提醒函). The sweep
+   writes no PDF and queues nothing in here: in the children clues.services._enqueue_letter_send and
    common.documents._enqueue_render (the on_commit hooks that queue the Celery tasks) are replaced by no-ops.
 3. The worker's PDF throughput: `--pdfs` of those letters rendered by common.documents.document_render_version
    (the body of the render task) into a temporary DOCUMENT_FILES_ROOT — the first render (WeasyPrint, fonts)
@@ -181,7 +183,7 @@ def child_fill(template: int, total: int) -> None:
     first = Clue.objects.count()  # g runs on from the previous fill: numbers stay unique
     if total > first:
         started = time.perf_counter()
-        recent = "%(now)s - interval '60 minutes' - ((g * 7919) % 2700) * interval '1 minute'"
+        recent = "%(now)s - interval '60 minutes' - ((g::bigint * 7919) % 2700) * interval '1 minute'"
         old = "%(now)s - interval '5 days' - (g % 300000) * interval '1 minute'"
         held = "k < 97"
         _insert(
@@ -344,6 +346,7 @@ def child_sweep_due(expected: int) -> None:
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     sqls = [q["sql"] for q in ctx.captured_queries]
     waited = sum(float(q["time"]) for q in ctx.captured_queries)
+    committing = sum(float(q["time"]) for q in ctx.captured_queries if q["sql"] == "COMMIT")
     # Each clue is one transaction (_sweep_one): its statements from BEGIN to COMMIT, both counted.
     begins = [i for i, sql in enumerate(sqls) if sql == "BEGIN"]
     commits = [i for i, sql in enumerate(sqls) if sql == "COMMIT"]
@@ -363,6 +366,7 @@ def child_sweep_due(expected: int) -> None:
                 "queries": len(sqls),
                 "cpu": cpu,
                 "waited": waited,
+                "committing": committing,
                 "transactions": len(per_clue),
                 "per_clue_first": per_clue[0],
                 "per_clue_rest": sorted(set(per_clue[1:])),
@@ -452,6 +456,7 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=1000)
     parser.add_argument("--pdfs", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--due-runs", type=int, default=3)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--arg", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--template", type=int, default=0, help=argparse.SUPPRESS)
@@ -494,21 +499,31 @@ def main() -> None:
             if size != due_after:
                 continue
             print(
-                f"2. sweep with clues due, on top of the {size:,} set (one run each; no task queued, no PDF)"
+                f"2. sweep with clues due, on top of the {size:,} set ({args.due_runs} runs each; no task queued,"
+                " no PDF)"
             )
             for batch in (100, args.due):
-                child("add_due", "--template", template, "--arg", str(batch))
-                r = child("sweep_due", "--arg", str(batch))
-                rest = "/".join(str(n) for n in r["per_clue_rest"])
+                runs = []
+                for _ in range(args.due_runs):
+                    child("add_due", "--template", template, "--arg", str(batch))
+                    r = child("sweep_due", "--arg", str(batch))
+                    runs.append(r)
+                    rest = "/".join(str(n) for n in r["per_clue_rest"])
+                    print(
+                        f"   {r['due']:>5} due: {r['seconds']:.2f} s = {r['seconds'] / r['due'] * 1000:.1f} ms per"
+                        f" clue (CPU of the sweep's process {r['cpu'] / r['due'] * 1000:.1f} ms, waiting on"
+                        f" PostgreSQL {r['waited'] / r['due'] * 1000:.1f} ms, of which COMMIT"
+                        f" {r['committing'] / r['due'] * 1000:.1f} ms)   load {r['load']:.1f}"
+                    )
+                    print(
+                        f"         {r['queries']} queries: {rest} per clue (one transaction each,"
+                        f" {r['control_per_clue']:.0f} of them BEGIN/SAVEPOINT/RELEASE/COMMIT), the first"
+                        f" {r['per_clue_first']} (cold caches: policy, ContentType, the year's 函 sequence row),"
+                        f" {r['outside']} outside the loop; created {r['counts']}"
+                    )
+                median = statistics.median(r["seconds"] for r in runs)
                 print(
-                    f"   {r['due']:>5} due: {r['seconds']:.2f} s = {r['seconds'] / r['due'] * 1000:.1f} ms per clue"
-                    f" (CPU of the sweep's process {r['cpu'] / r['due'] * 1000:.1f} ms, waiting on PostgreSQL"
-                    f" {r['waited'] / r['due'] * 1000:.1f} ms)   load {r['load']:.1f}"
-                )
-                print(
-                    f"         {r['queries']} queries: {rest} per clue (one transaction each, {r['control_per_clue']:.0f}"
-                    f" of them BEGIN/SAVEPOINT/RELEASE/COMMIT), the first clue {r['per_clue_first']} (policy and"
-                    f" ContentType caches), {r['outside']} outside; created {r['counts']}"
+                    f"   {batch:>5} due: median of {len(runs)} runs {median:.2f} s = {median / batch * 1000:.1f} ms per clue"
                 )
             p = child("pdfs", "--arg", str(args.pdfs))
             print("3. letter PDFs (common.documents.document_render_version, one process, sequential)")

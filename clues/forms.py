@@ -18,10 +18,15 @@ def _streets():
 
 
 class ClueFilterForm(forms.Form):
+    SEARCH_HINT = "编号、投诉人、欠薪单位、项目"
+    SEARCH_HINT_MASKED = (
+        "编号、欠薪单位、项目"  # clues.filters: a reader of masked names cannot search by name
+    )
+
     q = forms.CharField(
         label="搜索",
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "编号、投诉人、欠薪单位、项目"}),
+        widget=forms.TextInput(attrs={"placeholder": SEARCH_HINT}),
     )
     status = forms.ChoiceField(
         label="办理状态",
@@ -41,14 +46,18 @@ class ClueFilterForm(forms.Form):
     received_from = forms.DateField(
         label="接收日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    received_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = forms.DateField(
+        label="接收日期至", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
-    def __init__(self, *args, show_unit: bool = True, **kwargs):
+    def __init__(self, *args, show_unit: bool = True, name_searchable: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = _units()
         self.fields["street"].queryset = _streets()
         if not show_unit:
             del self.fields["unit"]
+        if not name_searchable:
+            self.fields["q"].widget.attrs["placeholder"] = self.SEARCH_HINT_MASKED
 
     def search_params(self) -> dict:
         if not self.is_bound:
@@ -58,8 +67,33 @@ class ClueFilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); each is checked by clue_attachment_add."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(d, initial) for d in data if d]
+        return [one(data, initial)] if data else []
+
+
+class ProjectChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        street = getattr(obj, "street", None)
+        return f"{obj.name}（{street.name}）" if street is not None else obj.name
+
+
 class ClueIntakeForm(forms.Form):
-    """C1: every intake field. Formats are checked by clue_register (one place for the rules)."""
+    """C1: every intake field. Formats are checked by clue_register (one place for the rules); the attachments by
+    clue_attachment_add, in the same transaction (clues.views.clue_create)."""
 
     channel = forms.ChoiceField(label="线索来源", choices=[("", "请选择"), *Channel.choices])
     received_at = forms.DateTimeField(
@@ -79,16 +113,31 @@ class ClueIntakeForm(forms.Form):
     employer_uscc = forms.CharField(
         label="欠薪单位统一社会信用代码", max_length=18, required=False, help_text="已登记的企业按代码关联"
     )
-    employer_name = forms.CharField(label="欠薪单位名称", max_length=200, required=False)
-    project = forms.ModelChoiceField(
-        label="涉及项目", required=False, queryset=None, empty_label="（未知或无）"
+    employer_name = forms.CharField(
+        label="欠薪单位名称", max_length=200, required=False, help_text="未填写信用代码时必填"
+    )
+    project = ProjectChoiceField(
+        label="涉及项目",
+        required=False,
+        queryset=None,
+        empty_label="（未知或无）",
+        help_text="可在上方按名称查找项目，已填写的内容不会丢失",
     )
     street = forms.ModelChoiceField(
-        label="属地街道", queryset=Unit.objects.none(), required=False, empty_label="请选择"
+        label="属地街道",
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label="请选择",
+        help_text="已选择涉及项目的可不选（取项目所在街道）",
     )
     nature = forms.ChoiceField(label="纠纷性质", choices=Nature.choices, initial=Nature.WAGE_ARREARS)
     category = forms.ChoiceField(label="行业领域", choices=Category.choices, initial=Category.CONSTRUCTION)
     description = forms.CharField(label="情况描述", widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(
+        label="投诉材料",
+        required=False,
+        error_messages={"empty": "上传的文件是空文件"},
+    )
 
     def __init__(self, *args, projects=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,6 +145,29 @@ class ClueIntakeForm(forms.Form):
         self.fields["street"].queryset = _streets()
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
+        # Django's generic "该字段是必填项" names no field; say which, as the service does.
+        for field in self.fields.values():
+            verb = "请选择" if isinstance(field, forms.ChoiceField) else "请填写"
+            field.error_messages["required"] = f"{verb}{field.label}"
+        self.fields["workers_affected"].error_messages.update(
+            min_value="涉及人数须大于0", invalid="涉及人数须为整数"
+        )
+        self.fields["amount_owed"].error_messages.update(
+            min_value="欠薪金额须大于0", invalid="欠薪金额须为数字"
+        )
+        self.fields["attachments"].help_text = attachment_limits_text(several=True)
+
+
+def attachment_limits_text(*, several: bool = False) -> str:
+    """The limits clues.services.clue_attachment_add enforces, and the request cap in front of it (settings)."""
+    from django.conf import settings
+
+    from .services import ATTACHMENT_ALLOWED_TEXT, ATTACHMENT_MAX_BYTES
+
+    text = f"{ATTACHMENT_ALLOWED_TEXT}，单个文件不超过{ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB"
+    if several:
+        text = f"可多选。{text}，一次合计不超过{settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB"
+    return text
 
     def clean_received_at(self):
         value = self.cleaned_data["received_at"]
@@ -160,6 +232,9 @@ class AttachmentForm(forms.Form):
     )
     file = forms.FileField(
         label="文件",
-        help_text="图片（JPG、PNG）、PDF、Word 或 Excel，单个文件不超过10 MB",
         error_messages={"required": "请选择要上传的文件", "empty": "上传的文件是空文件"},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = attachment_limits_text()

@@ -451,20 +451,47 @@ class KeyMonitoring(models.Model):
     since = models.DateField("列入日期")
     is_active = models.BooleanField("监控中", default=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # V3 (supervision.oversight): HRSS may end the monitoring, with a reason; while active the enterprise declares
+    # periodically and the next declaration's due date is stored here and swept.
+    removed_on = models.DateField("解除日期", null=True, blank=True)
+    removal_reason = models.TextField("解除理由", blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="解除人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    declaration_due_on = models.DateField("下次申报期限", null=True, blank=True)
+    overdue_notified_on = models.DateField("逾期已提醒（期限）", null=True, blank=True)
 
     class Meta:
         verbose_name = "重点监控企业"
         verbose_name_plural = "重点监控企业"
         constraints = [
+            # One active monitoring per enterprise (or name); a removed one may be followed by a new one.
             models.UniqueConstraint(
                 fields=["enterprise"],
-                condition=Q(enterprise__isnull=False),
+                condition=Q(enterprise__isnull=False, is_active=True),
                 name="key_monitoring_one_per_enterprise",
             ),
             models.UniqueConstraint(
                 fields=["employer_name"],
-                condition=Q(enterprise__isnull=True),
+                condition=Q(enterprise__isnull=True, is_active=True),
                 name="key_monitoring_one_per_name",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_active=True) | (Q(removed_on__isnull=False) & ~Q(removal_reason="")),
+                name="key_monitoring_removed_has_reason",
+                violation_error_message="解除重点监控须填写日期和理由",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["declaration_due_on"],
+                condition=Q(is_active=True, declaration_due_on__isnull=False),
+                name="key_monitoring_declaration_due",
             ),
         ]
 

@@ -485,12 +485,13 @@ def _put_under_key_monitoring(clue: Clue) -> KeyMonitoring:
         lookup = {"enterprise_id": clue.employer_id}
     else:
         lookup = {"enterprise": None, "employer_name": clue.employer_name}
-    record, created = KeyMonitoring.objects.get_or_create(
-        **lookup, defaults={"employer_name": clue.employer_name, "clue": clue, "since": timezone.localdate()}
+    # One active monitoring per employer (a partial unique constraint; get_or_create re-reads when a concurrent
+    # closure created it first). One that HRSS ended stays on record; a new substantiated clue starts a new one.
+    record, _created = KeyMonitoring.objects.get_or_create(
+        **lookup,
+        is_active=True,
+        defaults={"employer_name": clue.employer_name, "clue": clue, "since": timezone.localdate()},
     )
-    if not created and not record.is_active:
-        record.is_active, record.clue, record.since = True, clue, timezone.localdate()
-        record.save(update_fields=["is_active", "clue", "since"])
     return record
 
 

@@ -1,10 +1,16 @@
 """Clerk-facing pages of wage-arrears clues (C1–C6). Thin: forms parse, clues.services decides,
 clues.selectors / clues.filters read; who may do what is common.access (through the transitions' permissions)."""
 
+import contextlib
+import re
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,17 +19,25 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed, has_transition_perm
 
-from common.access import may_dispatch_clue, may_register_clue, require_writer, sees_all_units
+from common.access import (
+    is_read_only,
+    may_dispatch_clue,
+    may_print_clue_receipt,
+    may_register_clue,
+    require_writer,
+    sees_all_units,
+)
 from common.audit import timeline
 from common.formats import format_date, format_datetime
+from common.masking import mask_id_number, mask_name, mask_phone
+from common.validators import normalize_phone
 from common.xlsx import xlsx_response
 from deposits.exports import write_table
-from projects.models import Enterprise
-from projects.selectors import project_visible_to
+from projects.models import Enterprise, Project
 
 from . import forms, selectors, services
 from .filters import clue_search
-from .models import Clue
+from .models import AttachmentKind, Clue, ClueStatus
 
 PAGE_SIZE = 20
 COMPLAINANT_FIELDS = ("complainant_name", "complainant_phone", "complainant_id_number")
@@ -42,7 +56,10 @@ ACTIONS = {
 
 
 def _filters(request):
-    form = forms.ClueFilterForm(request.GET or None, show_unit=sees_all_units(request.user))
+    user = request.user
+    form = forms.ClueFilterForm(
+        request.GET or None, show_unit=sees_all_units(user), name_searchable=not is_read_only(user)
+    )
     return form, form.search_params()
 
 
@@ -157,6 +174,43 @@ def _action_forms(clue, allowed, bound: dict | None = None) -> list[dict]:
     return out
 
 
+# The diff rows of the clue's history a reader never needs: the query code's keyed hash (part 9) is a secret
+# of the lookup, not a fact of the case.
+HIDDEN_HISTORY_FIELDS = {Clue._meta.get_field("query_code_hash").verbose_name}
+_ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
+_PHONE_RE = re.compile(r"^[\d\s+\-]+$")
+
+
+def _mask_personal(value) -> str:
+    """common.audit.timeline takes one mask for every masked field: pick the one for this value's kind, so the
+    timeline masks a name, a phone and an ID number as the page's facts do (王*国, 139****1234, 410803…1234)."""
+    text = "" if value is None else str(value).strip()
+    if _ID_NUMBER_RE.match(text.upper()):
+        return mask_id_number(text)
+    if _PHONE_RE.match(text):
+        return mask_phone(text)
+    return mask_name(text)
+
+
+def _clue_timeline(clue, show_personal: bool) -> list[dict]:
+    entries = timeline(clue, masked_fields=() if show_personal else COMPLAINANT_FIELDS, mask=_mask_personal)
+    for entry in entries:
+        entry["changes"] = [c for c in entry["changes"] if c[0] not in HIDDEN_HISTORY_FIELDS]
+    return entries
+
+
+def _last_return(clue, entries) -> dict | None:
+    """退回 leads back to 已登记: show HRSS which unit clerk returned it and why, unless it was dispatched since."""
+    if clue.status != ClueStatus.REGISTERED:
+        return None
+    for entry in entries:  # newest first
+        if entry["code"] in ("clue.dispatched", "clue.reassigned"):
+            return None
+        if entry["code"] == "clue.returned":
+            return entry
+    return None
+
+
 def _render_detail(request, clue, bound=None, status=200, attachment_form=None):
     user = request.user
     show_personal = selectors.clue_sees_personal_data(user, clue)
@@ -165,6 +219,7 @@ def _render_detail(request, clue, bound=None, status=200, attachment_form=None):
     refusals = [
         e for code, form in (bound or {}).items() if code not in allowed for e in form.non_field_errors()
     ]
+    entries = _clue_timeline(clue, show_personal)
     return render(
         request,
         "clues/clue_detail.html",
@@ -180,7 +235,10 @@ def _render_detail(request, clue, bound=None, status=200, attachment_form=None):
             "attachments": clue.attachments.select_related("uploaded_by"),
             "attachment_form": attachment_form or forms.AttachmentForm(),
             "may_attach": services.may_add_clue_attachment(user, clue),
-            "timeline": timeline(clue, masked_fields=() if show_personal else COMPLAINANT_FIELDS),
+            "may_print_receipt": may_print_clue_receipt(user, clue),
+            "read_only": is_read_only(user),
+            "returned": _last_return(clue, entries),
+            "timeline": entries,
         },
         status=status,
     )
@@ -229,6 +287,10 @@ def clue_act(request, pk, action):
             form.add_error(None, str(error) or "您无权办理此操作")
         else:
             messages.success(request, f"已{label}：{clue.number}")
+            if not selectors.clue_visible_to(request.user).filter(pk=clue.pk).exists():
+                # 退回 / 改派 hand the clue away (C6): the unit no longer sees it, so its page would be a 404.
+                messages.info(request, f"{clue.number} 已不由本单位办理，不再显示在本单位的线索中。")
+                return redirect("clues:clue_list")
             return redirect("clues:clue_detail", pk=clue.pk)
     clue = _get_clue(request, pk)
     return _render_detail(request, clue, bound={action: form}, status=400)
@@ -237,21 +299,36 @@ def clue_act(request, pk, action):
 @login_required
 def clue_create(request):
     """C1 intake, in two steps: the first POST shows the clues of the last 30 days with the same employer,
-    project or complainant phone (part 2); the second (confirm) registers, optionally linked as a repeat."""
+    project or complainant phone (part 2); the second (confirm) registers, optionally linked as a repeat.
+    Without duplicates the first POST registers at once.
+
+    The complaint material is chosen on the same page and saved with the clue in one transaction, through
+    clue_attachment_add (its checks: type by content, size): a refused file saves nothing. A browser cannot
+    keep chosen files across a round trip, so whenever the page comes back (the duplicate step, an error, a
+    project search) it names the files that were not saved and asks for them again; the duplicate step only
+    appears when there are duplicates, so most clues are registered with their files in one submit."""
     user = request.user
     require_writer(user)
     if not may_register_clue(user):
         raise PermissionDenied("只有区人社局调度员和区信访局经办人可以登记线索")
-    projects = project_visible_to(user).select_related("street").order_by("-id")
+    # Any project can be the subject of a complaint, whoever takes it in: 信访局 owns no project, and a petition
+    # on a late-pushed project is exactly what P6 needs linked. Only names and streets are shown.
+    projects = Project.objects.select_related("street").order_by("-id")
     pq = (request.GET.get("project_q") or request.POST.get("project_q") or "").strip()
     if pq:
         projects = projects.filter(name__icontains=pq)
-    form = forms.ClueIntakeForm(
-        request.POST or None, projects=projects[:200] if not request.POST else projects
-    )
+    searching = request.method == "POST" and "find_project" in request.POST
+    chosen = [f.name for f in request.FILES.getlist("attachments")]
+    if request.method == "POST" and not searching:
+        form = forms.ClueIntakeForm(request.POST, request.FILES, projects=projects)
+    else:
+        # A project search keeps what was typed (shown again, not checked yet).
+        initial = _typed(request.POST) if searching else None
+        form = forms.ClueIntakeForm(initial=initial, projects=projects[:200])
     duplicates = None
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         data = dict(form.cleaned_data)
+        files = data.pop("attachments")
         uscc = (data.pop("employer_uscc") or "").strip().upper()
         employer = Enterprise.objects.filter(uscc=uscc).first() if uscc else None
         if uscc and employer is None:
@@ -259,20 +336,13 @@ def clue_create(request):
         elif employer is None and not data["employer_name"].strip():
             form.add_error("employer_name", "请填写欠薪单位名称（或填写已登记企业的统一社会信用代码）")
         else:
-            duplicates = list(
-                selectors.clue_duplicates(
-                    employer=employer,
-                    employer_name=employer.name if employer else data["employer_name"],
-                    project=data["project"],
-                    complainant_phone=data["complainant_phone"],
-                    received_at=data["received_at"],
-                ).filter(pk__in=selectors.clue_visible_to(user).values("pk"))[:20]
-            )
+            duplicates = _duplicates(user, employer, data)
             if "confirm" in request.POST or not duplicates:
-                clue = _register(request, form, data, employer, duplicates)
+                clue = _register(request, form, data, employer, duplicates, files)
                 if clue is not None:
                     _remember_query_code(request, clue)
                     return redirect("clues:clue_receipt", pk=clue.pk)
+    limits = {"file": services.ATTACHMENT_MAX_BYTES, "request": settings.UPLOAD_MAX_BYTES}
     return render(
         request,
         "clues/clue_form.html",
@@ -281,34 +351,88 @@ def clue_create(request):
             "duplicates": duplicates,
             "project_q": pq,
             "may_link": may_dispatch_clue(user),
+            "unsaved_files": chosen,
+            "limits": limits,
         },
     )
 
 
-def _register(request, form, data, employer, duplicates):
-    from django.db import transaction
+def _typed(post) -> dict:
+    return {
+        name: post.get(name)
+        for name in forms.ClueIntakeForm.base_fields
+        if name != "attachments" and post.get(name) not in (None, "")
+    }
 
+
+def _duplicates(user, employer, data) -> list[Clue]:
+    """Part 2, among the clues this user may see. A call taken this morning and entered now (received_at
+    earlier than clues registered since) must still meet them: the window runs from 30 days before the received
+    time up to now, i.e. the selector's window ending at the received time joined with the one ending now."""
+    same = dict(
+        employer=employer,
+        employer_name=employer.name if employer else data["employer_name"],
+        project=data["project"],
+        # As clue_register stores it: "137 0391 2201" is the same phone as 13703912201.
+        complainant_phone=normalize_phone(data["complainant_phone"]),
+    )
+    found = selectors.clue_duplicates(**same, received_at=data["received_at"]) | selectors.clue_duplicates(
+        **same, received_at=timezone.now()
+    )
+    return list(found.filter(pk__in=selectors.clue_visible_to(user).values("pk"))[:20])
+
+
+# A refusal of clue_attachment_add names its own fields; on the intake form they are the attachments field.
+_ATTACHMENT_ERROR_FIELDS = {"file": "attachments", "kind": "attachments"}
+
+
+def _register(request, form, data, employer, duplicates, files=()):
     original_id = request.POST.get("repeat_of") or ""
     original = next((d for d in duplicates if str(d.pk) == original_id), None)
     if original_id and original is None:
         form.add_error(None, "所选原线索不在近30日的疑似重复线索中")
         return None
+    saved = []
     try:
-        # Registering and linking as a repeat succeed or fail together: nothing half-saved.
+        # Registering, linking as a repeat and every attachment succeed or fail together: nothing half-saved.
         with transaction.atomic():
             clue = services.clue_register(user=request.user, employer=employer, **data)
             if original is not None:
                 services.clue_link_repeat(user=request.user, clue=clue, original=original)
+            for upload in files:
+                saved.append(
+                    services.clue_attachment_add(
+                        clue=clue, user=request.user, upload=upload, kind=AttachmentKind.COMPLAINT
+                    )
+                )
     except ValidationError as error:
+        _discard_files(saved)
         for field, errs in error.message_dict.items():
+            field = _ATTACHMENT_ERROR_FIELDS.get(field, field)
             form.add_error(field if field in form.fields else None, errs)
         return None
     except PermissionDenied as error:
+        _discard_files(saved)
         form.add_error(None, str(error))
         return None
-    note = f"，已关联为{original.number}的重复线索" if original else ""
+    except Exception:
+        _discard_files(saved)
+        raise
+    note = f"，已关联为 {original.number} 的重复线索" if original else ""
+    if saved:
+        note += f"，附件 {len(saved)} 个"
     messages.success(request, f"已登记线索 {clue.number}{note}。")
     return clue
+
+
+def _discard_files(attachments) -> None:
+    """The rolled-back rows' files: clue_attachment_add writes each file before its row, and the rollback of
+    the whole intake cannot take the file back, so it is removed here (no orphan outside every record)."""
+    for attachment in attachments:
+        path = Path(settings.CLUE_FILES_ROOT) / attachment.stored_path
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # the clue's folder, when it is now empty
 
 
 @login_required
@@ -338,9 +462,6 @@ def attachment_upload(request, pk):
 def attachment_download(request, pk, attachment_pk):
     """Served only here, to users who may see the clue (another unit's clue is a 404), always as a download
     under its original name — never rendered inline."""
-    from pathlib import Path
-
-    from django.conf import settings
     from django.http import FileResponse
 
     clue = _get_clue(request, pk)
@@ -383,8 +504,6 @@ def _day_text(code: str) -> str:
 def clue_receipt(request, pk: int):
     """The printable receipt handed to the complainant right after intake: number, query code, where to look it
     up, the received date and the C3 steps — no other personal data."""
-    from common.access import may_print_clue_receipt
-
     clue = get_object_or_404(Clue.objects.only("pk", "number", "received_at", "registering_unit_id"), pk=pk)
     if not may_print_clue_receipt(request.user, clue):
         raise Http404("未找到该线索")
@@ -393,10 +512,14 @@ def clue_receipt(request, pk: int):
         "query_code": request.session.get(_RECEIPT_CODES, {}).get(str(clue.pk)),
         "lookup_url": request.build_absolute_uri(reverse("clues:public_lookup")),
         "steps": [
-            ("交办", _day_text("C3.dispatch_days"), "区人社局将线索交办到具体责任单位和责任人"),
-            ("签收反馈", _day_text("C3.feedback_days"), "责任单位签收并向您反馈"),
-            ("提醒督办", _day_text("C3.reminder_days"), "仍未落实责任单位和责任人的，区人社局发出提醒函"),
-            ("上报", _day_text("C3.escalation_days"), "仍无进展的，上报区政府主要领导"),
+            ("交办", _day_text("C3.dispatch_days") + "内", "区人社局将线索交办到具体责任单位和责任人"),
+            ("签收反馈", _day_text("C3.feedback_days") + "内", "责任单位签收并向您反馈"),
+            (
+                "提醒督办",
+                _day_text("C3.reminder_days") + "内",
+                "仍未落实责任单位和责任人的，区人社局发出提醒函",
+            ),
+            ("上报", _day_text("C3.escalation_days") + "内", "仍无进展的，上报区政府主要领导"),
             ("周调度", "每周五", "未落实的单位每周五跟踪调度，直至问题解决"),
         ],
     }
@@ -414,7 +537,7 @@ def public_lookup(request):
         response = render(request, "clues/public_lookup_limited.html", status=429)
         response["Retry-After"] = "60"
         return _public(response)
-    number = (request.POST.get("number") or "").strip()[:30]
+    number = "".join((request.POST.get("number") or "").split()).upper()[:30]  # as printed: QX2026-000123
     code = (request.POST.get("code") or "").strip()[:20]
     result, status = None, 200
     if request.method == "POST":
@@ -427,5 +550,8 @@ def public_lookup(request):
 
 def _public(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": with it the browser posts the lookup form with `Origin: null`, which Django's CSRF check
+    # refuses (403 for every complainant). The code travels in the POST body, never in a URL, and same-origin
+    # still gives other sites no referrer.
+    response["Referrer-Policy"] = "same-origin"
     return response

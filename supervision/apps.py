@@ -38,3 +38,9 @@ class SupervisionConfig(AppConfig):
                 ),
             ]
         )
+
+        # Issue 9's parts register their parameters, actions, sweeps and panels themselves.
+        from . import blacklist, dashboard, five_systems, meetings, oversight, scorecards
+
+        for part in (five_systems, oversight, blacklist, meetings, dashboard, scorecards):
+            part.register()

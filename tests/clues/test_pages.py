@@ -243,3 +243,131 @@ def test_a_leader_cannot_confirm_a_complainants_name_by_searching_for_it_c1(disp
     assert list(clue_search(dispatcher, q="王建国")) == [clue]  # HRSS sees the name whole and finds it
     assert list(clue_search(leader, q="王建国")) == []  # the leader sees 王*国: the name is no search key
     assert list(clue_search(leader, q=clue.number)) == [clue]
+
+
+# --- found in the walk-through of issue 7 (a new user's first session) -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_timeline_hides_the_query_code_hash_and_masks_as_the_facts_do_for_leaders_c1(
+    dispatcher, leader, units, now
+):
+    from .conftest import VALID_ID
+
+    clue = register(dispatcher, units)
+    for user in (dispatcher, leader):
+        html = _client(user).get(reverse("clues:clue_detail", args=[clue.pk])).content.decode()
+        assert (
+            clue.query_code_hash not in html and "查询码（哈希）" not in html
+        )  # part 9: a secret of the lookup
+    entries = _client(leader).get(reverse("clues:clue_detail", args=[clue.pk])).context["timeline"]
+    registered = {label: new for e in entries for label, _old, new in e["changes"]}
+    # The same masks as the facts above it: 王*国 (not **国), 139****1234, 110105********002X.
+    assert registered["投诉人姓名"] == "王*国"
+    assert registered["投诉人电话"] == "139****1234"
+    assert registered["投诉人身份证号"] == VALID_ID[:6] + "********" + VALID_ID[-4:]
+
+
+@pytest.mark.django_db
+def test_a_unit_returning_a_clue_lands_on_its_list_and_hrss_sees_the_reason_c4_c6(
+    dispatcher, zhujian, units, now
+):
+    clue = dispatch(dispatcher, register(dispatcher, units), units["区住房城乡建设局"])
+    c = _client(zhujian)
+    response = c.post(
+        reverse("clues:clue_act", args=[clue.pk, "return"]), {"return-reason": "不属于本单位监管领域"}
+    )
+    # C6: HRSS holds it again, so the unit's clue page would be a 404; the unit goes to its list instead.
+    assert response.status_code == 302 and response["Location"] == reverse("clues:clue_list")
+    assert c.get(response["Location"]).status_code == 200
+    hrss = _client(dispatcher).get(reverse("clues:clue_detail", args=[clue.pk]))
+    assert hrss.context["returned"]["note"] == "不属于本单位监管领域"
+    assert "退回人社局：不属于本单位监管领域" in hrss.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_public_lookup_form_posts_under_the_csrf_check_from_a_browser_c1(clue, now):
+    """Part 9: with `Referrer-Policy: no-referrer` browsers post the form with `Origin: null`, which Django's
+    CSRF check refuses (every complainant got a 403). same-origin sends the page's own origin."""
+    c = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    form = c.get(reverse("clues:public_lookup"))
+    assert form["Referrer-Policy"] == "same-origin"
+    token = form.context["csrf_token"]
+    response = c.post(
+        reverse("clues:public_lookup"),
+        {"csrfmiddlewaretoken": str(token), "number": clue.number, "code": clue.query_code},
+        HTTP_ORIGIN="http://127.0.0.1",
+    )
+    assert response.status_code == 200 and response.context["result"]["found"]
+
+
+@pytest.mark.django_db
+def test_a_back_entered_call_still_meets_the_clues_registered_since_part_2(dispatcher, units, now):
+    """A call taken at 08:00 and entered at 10:00: the clue registered at 09:00 for the same phone is a duplicate."""
+    later = register(dispatcher, units, received_at=now - dt.timedelta(hours=1))
+    first = _client(dispatcher).post(
+        reverse("clues:clue_create"), _intake(units, received_at=_local(now - dt.timedelta(hours=2)))
+    )
+    assert first.status_code == 200 and first.context["duplicates"] == [later]
+    assert Clue.objects.count() == 1
+    # The phone as a clerk may type it, with spaces, is the stored one.
+    spaced = _client(dispatcher).post(
+        reverse("clues:clue_create"),
+        _intake(units, complainant_phone="139 0391 1234", employer_name="另一劳务公司"),
+    )
+    assert spaced.status_code == 200 and spaced.context["duplicates"] == [later]
+
+
+@pytest.mark.django_db
+def test_the_project_search_keeps_what_was_typed_and_any_project_can_be_chosen(
+    petition_clerk, zhujian, units, now
+):
+    from tests.factories import create_project
+
+    project = create_project(user=zhujian, street=units["王封街道办事处"], name="王封片区雨污分流管网工程")
+    c = _client(petition_clerk)  # 信访局 owns no project, yet a petition may concern any (P6)
+    searched = c.post(
+        reverse("clues:clue_create"), {**_intake(units), "project_q": "雨污", "find_project": "1"}
+    )
+    assert searched.status_code == 200 and Clue.objects.count() == 0
+    form = searched.context["form"]
+    assert not form.is_bound and form["complainant_name"].value() == "李师傅"  # nothing lost, no errors yet
+    assert list(form.fields["project"].queryset) == [project]
+    assert "王封片区雨污分流管网工程（王封街道办事处）" in searched.content.decode()
+    done = c.post(
+        reverse("clues:clue_create"), {**_intake(units, channel="petition_bureau"), "project": project.pk}
+    )
+    assert done.status_code == 302 and Clue.objects.get().project == project
+
+
+@pytest.mark.django_db
+def test_the_receipt_steps_read_as_chinese_and_the_clue_page_links_the_receipt(
+    dispatcher, zhujian, units, now
+):
+    clue = register(dispatcher, units)
+    receipt = _client(dispatcher).get(reverse("clues:clue_receipt", args=[clue.pk])).content.decode()
+    assert "1日内" in receipt and "每周五</td>" in receipt and "每周五内" not in receipt
+    detail = _client(dispatcher).get(reverse("clues:clue_detail", args=[clue.pk])).content.decode()
+    assert reverse("clues:clue_receipt", args=[clue.pk]) in detail
+    dispatch(dispatcher, clue, units["区住房城乡建设局"])
+    unit_page = _client(zhujian).get(reverse("clues:clue_detail", args=[clue.pk])).content.decode()
+    assert reverse("clues:clue_receipt", args=[clue.pk]) not in unit_page  # the receipt is the registrar's
+
+
+@pytest.mark.django_db
+def test_a_leaders_search_box_does_not_offer_the_complainant_c1(dispatcher, leader, now):
+    assert (
+        'placeholder="编号、欠薪单位、项目"'
+        in _client(leader).get(reverse("clues:clue_list")).content.decode()
+    )
+    assert (
+        "编号、投诉人、欠薪单位、项目" in _client(dispatcher).get(reverse("clues:clue_list")).content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_the_intake_names_the_missing_field_in_chinese(dispatcher, units, now):
+    response = _client(dispatcher).post(reverse("clues:clue_create"), _intake(units, complainant_name=""))
+    assert response.context["form"].errors["complainant_name"] == ["请填写投诉人姓名"]
+    response = _client(dispatcher).post(reverse("clues:clue_create"), _intake(units, workers_affected="0"))
+    assert response.context["form"].errors["workers_affected"] == ["涉及人数须大于0"]

@@ -304,3 +304,32 @@ def test_process_deadlines_malformed_now_is_refused_nothing_created(received, ba
     with pytest.raises(CommandError, match="--now 的时间格式不正确"):
         call_command("process_deadlines", "--now", bad)
     assert not Letter.objects.exists() and not SweepRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_letter_of_a_kind_for_a_clue_c4(received):
+    """The backstop behind the sweep's lock: whatever code path tries, (clue, kind) is unique."""
+    from django.db import IntegrityError, transaction
+
+    sweep(at(2026, 9, 18, 0))
+    first = Letter.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Letter.objects.create(
+            clue=first.clue,
+            kind=first.kind,
+            number="中区人社函〔2026〕99号",
+            addressee=first.addressee,
+            due_at=first.due_at,
+            document=IssuedDocument.objects.create(
+                kind="clues.reminder",
+                unit=first.document.unit,
+                number="中区人社函〔2026〕99号",
+                sequence_number=99,
+                year=2026,
+                addressee="x",
+                content_type=first.document.content_type,
+                object_id=first.clue_id,
+                issued_at=first.created_at,
+                verify_code="ZZZZZZZZZZ",
+            ),
+        )

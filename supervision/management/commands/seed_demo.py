@@ -36,6 +36,11 @@ class Command(BaseCommand):
             deposits_demo.seed_notices()
             deposits_demo.seed_deposits_and_funds()  # D1, D3, D4: one deposit used for arrears, fund movements
             clues_demo.seed_clues()  # issue 7: a clue at every stage, a repeat, a P6 petition
+            # issue 9: 五制 records, inspections and orders, key monitoring, the blacklist, joint meetings
+            from supervision import blacklist, five_systems, meetings, oversight
+
+            for part in (five_systems, oversight, blacklist, meetings):
+                part.seed_demo_records()
         self.stdout.write(f"演示项目：新增 {created} 个")
         self.stdout.write("演示账号（密码相同）：")
         for username, password, who in logins:
