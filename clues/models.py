@@ -200,7 +200,8 @@ class Clue(ConcurrentTransitionMixin, models.Model):
     # on the receipt. Blank for clues registered before the lookup existed.
     query_code_hash = models.CharField("查询码（哈希）", max_length=128, blank=True, editable=False)
 
-    history = HistoricalRecords(verbose_name="线索变更记录")
+    # The query code's hash stays out of the history (the clue page's timeline would show it).
+    history = HistoricalRecords(verbose_name="线索变更记录", excluded_fields=["query_code_hash"])
 
     class Meta:
         verbose_name = "欠薪线索"

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from common.access import sees_all_units, sees_personal_data
 from common.masking import mask_id_number, mask_name, mask_phone
+from common.validators import normalize_phone
 
 from .models import Clue, ClueStatus, KeyMonitoring, UnitAccountability
 
@@ -33,9 +34,10 @@ def clue_duplicates(
     received_at: dt.datetime | None = None,
     exclude: Clue | None = None,
 ) -> QuerySet[Clue]:
-    """Part 2: clues received in the 30 days before `received_at` (default now) with the same employer (the
-    enterprise, or the same name), the same project or the same complainant phone — shown before saving so
-    one dispute is not dispatched twice."""
+    """Part 2: clues received from 30 days before `received_at` (default now) up to now with the same employer
+    (the enterprise, or the same name), the same project or the same complainant phone (as normalised when
+    stored) — shown before saving so one dispute is not dispatched twice. Up to now, not up to `received_at`: a
+    call back-entered in the evening must still meet the clue registered that afternoon."""
     received_at = received_at or timezone.now()
     same = Q()
     if employer is not None:
@@ -45,13 +47,12 @@ def clue_duplicates(
     if project is not None:
         same |= Q(project=project)
     if complainant_phone.strip():
-        same |= Q(complainant_phone=complainant_phone.strip())
+        same |= Q(complainant_phone=normalize_phone(complainant_phone))
     if not same:
         return Clue.objects.none()
     qs = Clue.objects.filter(
         same,
         received_at__gte=received_at - dt.timedelta(days=DUPLICATE_WINDOW_DAYS),
-        received_at__lte=received_at,
     )
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
@@ -202,3 +203,14 @@ def letter_counts_since(day: dt.date) -> dict[str, int]:
         .order_by()
     )
     return {kind: rows.get(kind, 0) for kind in LetterKind.values} | {"since": day}
+
+
+def clue_registered_open_for_unit(*, unit_id: int) -> QuerySet[Clue]:
+    """The open clues a unit registered itself (信访局's petitions), newest first — its home page's list."""
+    return (
+        clue_annotate_colour(
+            Clue.objects.filter(registering_unit_id=unit_id).exclude(status=ClueStatus.CLOSED)
+        )
+        .select_related("responsible_unit", "street")
+        .order_by("-received_at", "-id")
+    )

@@ -107,7 +107,13 @@ def _clean_count(value, errors: dict, field: str, label: str) -> int | None:
     return None
 
 
+PHONE_LABELS = {"complainant_phone": "投诉人电话", "phone": "责任人电话"}
+
+
 def _clean_phone(value, errors: dict, field: str) -> str:
+    if not (value or "").strip():
+        errors[field] = f"请填写{PHONE_LABELS.get(field, '联系电话')}"
+        return ""
     try:
         return validate_phone(value or "")
     except ValidationError as e:
@@ -562,6 +568,7 @@ def clue_reassign(*, user, clue: Clue, unit: Unit, person: str, phone: str, reas
     if errors:
         raise ValidationError(errors)
     from_unit = clue.responsible_unit_id
+    clue.route_override_reason = ""  # the earlier dispatch's reason; this hand-over's is the log entry's note
     clue.reassign(unit=unit, person=person, phone=phone, at=timezone.now())
     _save(clue)
     log_action(

@@ -35,7 +35,7 @@ from common.xlsx import xlsx_response
 from deposits.exports import write_table
 from projects.models import Enterprise, Project
 
-from . import forms, selectors, services
+from . import forms, ladder, selectors, services
 from .filters import clue_search
 from .models import AttachmentKind, Clue, ClueStatus
 
@@ -239,6 +239,9 @@ def _render_detail(request, clue, bound=None, status=200, attachment_form=None):
             "read_only": is_read_only(user),
             "returned": _last_return(clue, entries),
             "timeline": entries,
+            "ladder": ladder.ladder_steps(clue),
+            "letters": selectors.letter_visible_to(user).filter(clue=clue).order_by("created_at", "pk"),
+            "now": timezone.now(),
         },
         status=status,
     )

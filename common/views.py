@@ -120,6 +120,16 @@ def server_error(request):
     return defaults.server_error(request)
 
 
+CSRF_MESSAGE = "页面已过期或来源无法确认，请刷新页面后重新提交"
+
+
+def csrf_failure(request, reason=""):
+    """settings.CSRF_FAILURE_VIEW: a Chinese 403 (Django's default page talks about DEBUG=True)."""
+    if _is_api(request):
+        return _api_error("csrf_failed", 403, CSRF_MESSAGE)
+    return render(request, "403.html", {"exception": CSRF_MESSAGE}, status=403)
+
+
 FAVICON = Path(settings.BASE_DIR) / "static" / "favicon.ico"
 
 

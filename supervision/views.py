@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clues import selectors as clue_selectors
-from common.access import sees_all_units
+from common.access import may_register_clue, sees_all_units
 from common.policy import policy_value
 from common.sweeps import sweep_health
 from projects import selectors as project_selectors
@@ -43,6 +43,11 @@ def home(request):
             p.missing_for_push = project_missing_for_push(p)
         context["todo"] = project_selectors.project_mark_overdue_working_days(todo, today)
         context["unit_totals"] = project_selectors.project_visible_to(user).count()
+        if may_register_clue(user):  # 信访局: the petitions it registered, until HRSS has them done
+            context["may_register_clue"] = True
+            context["registered_open"] = list(
+                clue_selectors.clue_registered_open_for_unit(unit_id=user.unit_id)[:20]
+            )
         context["push_working_days"] = policy_value("P1.push_working_days")
     return render(request, "supervision/home.html", context)
 

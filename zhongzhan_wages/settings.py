@@ -353,6 +353,8 @@ SPECTACULAR_SETTINGS = {
 # Celery: always a real worker (docs/architecture.md, "Background jobs and make run"). Production sets
 # CELERY_BROKER_URL=redis://…; without it (`make run`, a clerk's PC) the broker is kombu's filesystem transport:
 # messages are files under var/celery, so the worker needs no server. Tests run tasks eagerly (tests/conftest.py).
+CSRF_FAILURE_VIEW = "common.views.csrf_failure"
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://localhost//"
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

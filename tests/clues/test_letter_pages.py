@@ -101,3 +101,11 @@ def test_letters_api_is_scoped_and_serves_the_pdf(client, zhujian, dispatcher, l
     escalations = client.get("/api/letters/", {"kind": "escalation"}).json()
     rows = escalations["results"] if isinstance(escalations, dict) else escalations
     assert len(rows) == 3 and all(r["kind_display"] == "通报" for r in rows)
+
+
+@pytest.mark.django_db
+def test_clue_page_shows_the_ladder_and_its_letters_c3(client, zhujian, letters, units):
+    client.force_login(zhujian)
+    letter = next(x for x in letters if x.responsible_unit == units["区住房城乡建设局"])
+    page = client.get(reverse("clues:clue_detail", args=[letter.clue_id])).content.decode()
+    assert "“12345”时限" in page and letter.number in page and "已逾期" in page

@@ -311,3 +311,12 @@ def test_a_rejected_password_says_why_at_the_field_in_chinese(client, zhujian, o
     assert 'class="field has-error' in body
     zhujian.refresh_from_db()
     assert zhujian.check_password(PASSWORD)
+
+
+def test_a_csrf_failure_is_a_chinese_page(client, db):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "页面已过期" in response.content.decode() and "DEBUG" not in response.content.decode()

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.models import ProjectStatus
 from projects.services import project_push
@@ -344,3 +345,19 @@ def test_clerk_home_tells_the_push_period_from_the_policy_parameter(client, stre
     PolicyParameter.objects.filter(code="P1.push_working_days").update(value=7)
     response = visit(client, street_clerk, time_machine, at(2026, 10, 20), reverse("home"))
     assert "<b>7个工作日</b>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_petition_bureau_home_offers_intake_and_lists_its_open_petitions(client, units):
+    from clues.services import clue_register
+    from tests.factories import UserFactory
+
+    clerk = UserFactory(username="xinfang_h", unit=units["区信访局"], role="petition_clerk")
+    clue = clue_register(
+        user=clerk, channel="petition_bureau", received_at=timezone.now(), complainant_name="杜长海",
+        complainant_phone="13462911234", workers_affected=3, amount_owed="9000", street=units["李封街道办事处"],
+        employer_name="焦作某劳务公司", description="三人工资未付",
+    )  # fmt: skip
+    client.force_login(clerk)
+    page = client.get(reverse("home")).content.decode()
+    assert "＋ 登记线索" in page and clue.number in page and "见上方" not in page
