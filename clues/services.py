@@ -12,15 +12,15 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from common.access import may_dispatch_clue, may_register_clue, require_writer
-from common.audit import log_action
-from common.documents import document_issue, next_document_number
+from common.audit import log_action, log_actions
+from common.documents import next_document_number
 from common.models import Role, Unit, UnitType
 from common.policy import policy_snapshot
 from common.validators import validate_phone
@@ -805,64 +805,82 @@ def _letter_kinds_sent(clue: Clue) -> set[str]:
     return set(Letter.objects.filter(clue_id=clue.pk).values_list("kind", flat=True))
 
 
-def clue_letter_write(*, clue: Clue, kind: str, due_at: dt.datetime, now: dt.datetime) -> Letter:
-    """Write one C3 letter of a clue (inside the sweep's transaction, the clue row locked): its number from the
-    函 sequence, its IssuedDocument (the PDF renders after commit), the facts it prints, the action log entry.
+def _letter_parties(clue: Clue, kind: str, hrss: Unit) -> tuple[str, Unit | None, str]:
+    """(addressee, addressee unit, 抄送) of a letter. The 提醒函 reminds the unit that should take the clue on: the
+    responsible unit; before any dispatch (or after a return) the unit C2 suggests; failing that the holder (C6).
+    The 通报 goes to the district's principal leaders, 抄送 that unit."""
+    from .documents import LEADERS
 
-    The unique constraint on (clue, kind) is what makes it once (C4): a second writer's insert fails and its
-    savepoint rolls back — the number it drew included — and the caller moves on."""
-    from . import documents
-
-    if clue.status == ClueStatus.CLOSED:
-        raise ValidationError({"__all__": LETTER_CLOSED_MESSAGE})
-    hrss = _hrss_unit()
-    # The 提醒函 reminds the unit that should take the clue on: the responsible unit; before any dispatch (or after
-    # a return) the unit C2 suggests; failing that the holder (C6).
     suggested = clue.suggested_unit if clue.suggested_unit_id and clue.suggested_unit_id != hrss.pk else None
     holder = clue.responsible_unit or suggested or clue.owner_unit
     if kind == LetterKind.REMINDER:
-        addressee, addressee_unit, copy_to = holder.name, holder, ""
-    else:
-        addressee, addressee_unit, copy_to = documents.LEADERS, None, holder.name
+        return holder.name, holder, ""
+    return LEADERS, None, holder.name
+
+
+def _write_letters(
+    plans: list[tuple[Clue, str, dt.datetime]], *, now: dt.datetime, hrss: Unit
+) -> list[Letter]:
+    """Write the letters of `plans` — (clue, kind, due_at), the clues locked by the caller — inside the caller's
+    transaction, in a few statements whatever their number: one reservation of consecutive numbers from the 函
+    sequence, the IssuedDocuments, the Letter rows, the action log. Each letter is once (C4) because Letter is
+    unique on (clue, kind): a second writer's insert fails and the caller's transaction — numbers included —
+    rolls back. The PDFs render and the recipients are told after commit (letter_send)."""
+    from common.documents import DocumentSpec, documents_issue_many, reserve_document_numbers
+
+    from . import documents
+
+    if not plans:
+        return []
     year = timezone.localtime(now).year
-    with transaction.atomic():
-        n = next_document_number(unit=hrss, kind=documents.LETTER_SEQUENCE, year=year)
+    numbers = reserve_document_numbers(unit=hrss, kind=documents.LETTER_SEQUENCE, year=year, count=len(plans))
+    letters, specs = [], []
+    for (clue, kind, due_at), n in zip(plans, numbers, strict=True):
         number = documents.letter_number(year=year, n=n)
-        document = document_issue(
-            kind=documents.DOCUMENT_KINDS[kind],
-            unit=hrss,
-            number=number,
-            n=n,
-            year=year,
-            addressee=addressee,
-            target=clue,
-            actor=None,
+        addressee, addressee_unit, copy_to = _letter_parties(clue, kind, hrss)
+        specs.append(
+            DocumentSpec(
+                kind=documents.DOCUMENT_KINDS[kind], number=number, n=n, addressee=addressee, target=clue
+            )
         )
-        letter = Letter.objects.create(
-            clue=clue,
-            kind=kind,
-            number=number,
-            addressee=addressee,
-            addressee_unit=addressee_unit,
-            copy_to=copy_to,
-            responsible_unit=clue.responsible_unit,
-            due_at=due_at,
-            facts=documents.letter_facts(
-                clue, kind=kind, number=number, addressee=addressee, copy_to=copy_to, now=now
-            ),
-            created_at=now,
-            document=document,
+        letters.append(
+            Letter(
+                clue=clue,
+                kind=kind,
+                number=number,
+                addressee=addressee,
+                addressee_unit=addressee_unit,
+                copy_to=copy_to,
+                responsible_unit=clue.responsible_unit,
+                due_at=due_at,
+                facts=documents.letter_facts(
+                    clue, kind=kind, number=number, addressee=addressee, copy_to=copy_to, now=now
+                ),
+                created_at=now,
+            )
         )
-        log_action(
-            clue,
-            action=f"clue.letter_{kind}",
-            actor=None,
-            note=number,
-            data={"letter": letter.pk, "due_at": due_at.isoformat()},
-        )
-    letter_id = letter.pk
-    transaction.on_commit(lambda: _enqueue_letter_send(letter_id))
-    return letter
+    # render=False: letter_send renders each PDF itself, then tells the recipients.
+    issued = documents_issue_many(unit=hrss, year=year, specs=specs, render=False)
+    for letter, document in zip(letters, issued, strict=True):
+        letter.document = document
+    Letter.objects.bulk_create(letters)
+    log_actions(
+        [
+            (x.clue, f"clue.letter_{x.kind}", x.number, {"letter": x.pk, "due_at": x.due_at.isoformat()})
+            for x in letters
+        ]
+    )
+    ids = [x.pk for x in letters]
+    transaction.on_commit(lambda: [_enqueue_letter_send(pk) for pk in ids])
+    return letters
+
+
+def clue_letter_write(*, clue: Clue, kind: str, due_at: dt.datetime, now: dt.datetime) -> Letter:
+    """Write one C3 letter of a clue (the clue row locked by the caller's transaction). A closed clue gets none."""
+    if clue.status == ClueStatus.CLOSED:
+        raise ValidationError({"__all__": LETTER_CLOSED_MESSAGE})
+    with transaction.atomic():
+        return _write_letters([(clue, kind, due_at)], now=now, hrss=_hrss_unit())[0]
 
 
 def _enqueue_letter_send(letter_id: int) -> None:
@@ -875,30 +893,39 @@ def _enqueue_letter_send(letter_id: int) -> None:
         logger.exception("could not queue the sending of letter %s", letter_id)
 
 
-def _sweep_one(clue_id: int, now: dt.datetime) -> list[Letter]:
-    """Claim one due clue and write the letters it owes at `now`, in order, in one transaction. Another sweep
-    holding the clue (PostgreSQL: skip_locked) or a clue no longer due (taken on meanwhile) is left alone."""
+# Clues claimed per transaction. A worker dying mid-batch loses (rolls back) at most this many clues' letters,
+# which the next run writes; larger batches only save statements.
+SWEEP_BATCH = 100
+
+
+def _sweep_batch(clue_ids: list[int], now: dt.datetime, hrss: Unit) -> list[Letter]:
+    """Claim a batch of due clues and write the letters they owe at `now`, in order, in one transaction. A clue
+    another sweep holds (PostgreSQL: SKIP LOCKED) or no longer due (taken on meanwhile) is left alone."""
     with transaction.atomic():
-        clue = (
+        clues = list(
             Clue.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("street", "project", "responsible_unit", "owner_unit", "suggested_unit")
-            .filter(pk=clue_id, sweep_at__lte=now)
-            .first()
+            .filter(pk__in=clue_ids, sweep_at__lte=now)
+            .order_by("sweep_at", "pk")
         )
-        if clue is None:
+        if not clues:
             return []
-        sent = _letter_kinds_sent(clue)
-        written = []
-        for kind, due_at in ladder.letters_due(clue, sent, now):
-            try:
-                written.append(clue_letter_write(clue=clue, kind=kind, due_at=due_at, now=now))
-            except IntegrityError:
-                logger.info("letter %s of clue %s was written by another sweep", kind, clue.number)
-            sent.add(kind)
-        # An UPDATE of this one column: no transition, no history row; the row is locked (or, on SQLite,
+        sent: dict[int, set[str]] = {c.pk: set() for c in clues}
+        for clue_id, kind in Letter.objects.filter(clue__in=clues).order_by().values_list("clue_id", "kind"):
+            sent[clue_id].add(kind)
+        plans = []
+        for clue in clues:
+            for kind, due_at in ladder.letters_due(clue, sent[clue.pk], now):
+                plans.append((clue, kind, due_at))
+        letters = _write_letters(plans, now=now, hrss=hrss)
+        for letter in letters:
+            sent[letter.clue_id].add(letter.kind)
+        for clue in clues:
+            clue.sweep_at = ladder.next_sweep_at(clue, sent[clue.pk])
+        # One UPDATE for the batch's sweep_at: no transition, no history row; the rows are locked (or, on SQLite,
         # this transaction is the only writer).
-        Clue.objects.filter(pk=clue.pk).update(sweep_at=ladder.next_sweep_at(clue, sent))
-    return written
+        Clue.objects.bulk_update(clues, ["sweep_at"])
+    return letters
 
 
 def clue_process_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
@@ -909,10 +936,10 @@ def clue_process_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
     通报 to the district's principal leaders when C3.escalation_days have passed and there is no *progress* —
     no progress note, no submitted result (ladder.has_progress). Neither for a clue with a result or closed.
 
-    One query on the partial index clue_sweep_due finds the due clues (sweep_at <= now); each is then claimed
-    and handled in its own short transaction (_sweep_one), so a worker dying mid-way loses at most the
-    transaction in hand, which rolls back and is found again by the next run. A clue whose day 3 and day 4
-    both passed while the scheduler was down gets both letters, the 提醒函 first. The letters' PDFs render
+    One query on the partial index clue_sweep_due finds the due clues (sweep_at <= now); they are then claimed
+    and handled SWEEP_BATCH at a time, each batch one transaction (_sweep_batch), so a worker dying mid-way
+    loses only the batch in hand, which rolls back and is found again by the next run. A clue whose day 3 and
+    day 4 both passed while the scheduler was down gets both letters, the 提醒函 first. The letters' PDFs render
     and their recipients are told by a task after commit (clues.tasks.letter_send), never in here; letters
     whose task was lost are queued again. Returns what this run created, by kind."""
     now = now or timezone.now()
@@ -923,12 +950,13 @@ def clue_process_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
 def _process_deadlines(now: dt.datetime) -> dict[str, int]:
     counts = {kind: 0 for kind in LetterKind.values}
     due = list(Clue.objects.filter(sweep_at__lte=now).order_by("sweep_at", "pk").values_list("pk", flat=True))
-    for clue_id in due:
-        for letter in _sweep_one(clue_id, now):
+    hrss = _hrss_unit() if due else None
+    for start in range(0, len(due), SWEEP_BATCH):
+        for letter in _sweep_batch(due[start : start + SWEEP_BATCH], now, hrss):
             counts[letter.kind] += 1
     stale = Letter.objects.filter(status=LetterStatus.CREATED, created_at__lt=now - LETTER_RESEND_AFTER)
     counts["requeued"] = 0
-    for letter_id in stale.values_list("pk", flat=True):
+    for letter_id in stale.order_by().values_list("pk", flat=True):
         _enqueue_letter_send(letter_id)
         counts["requeued"] += 1
     return counts

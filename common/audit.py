@@ -84,6 +84,28 @@ def log_action(
     )
 
 
+def log_actions(entries: list[tuple[models.Model, str, str, dict]], *, actor=None) -> None:
+    """Many action-log entries at once — (obj, action, note, data) each — for batch work such as the deadline
+    sweeps, which change no history-tracked fields. Same rules as log_action: inside the transaction, registered
+    codes only."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("log_actions must be called inside the service's transaction.atomic()")
+    for _obj, action, _note, _data in entries:
+        if action not in _LABELS:
+            raise ValueError(f"action code {action!r} has no label: register it in the app's AppConfig.ready")
+    ActionLog.objects.bulk_create(
+        ActionLog(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            action=action,
+            actor=actor if getattr(actor, "pk", None) else None,
+            note=note,
+            data=data or {},
+        )
+        for obj, action, note, data in entries
+    )
+
+
 def _display(field: models.Field, value, fk_names: dict) -> str:
     if value in (None, ""):
         return "（空）"

@@ -298,14 +298,21 @@ def next_document_number(*, unit, kind: str, year: int) -> int:
     transaction ends: a second clerk issuing at the same moment waits and gets the next number, and if the
     issue rolls back its increment does too (no gap). PostgreSQL: `SELECT … FOR UPDATE`; SQLite has a single
     writer anyway (IMMEDIATE transactions). IssuedDocument's unique constraints are the backstop."""
+    return reserve_document_numbers(unit=unit, kind=kind, year=year, count=1)[0]
+
+
+def reserve_document_numbers(*, unit, kind: str, year: int, count: int) -> range:
+    """`count` consecutive numbers at once (a sweep issuing a batch of letters), under the same lock as
+    next_document_number: one sequence UPDATE for the batch."""
     _require_transaction("next_document_number")
     # Two first-of-the-year issues race to create the row: get_or_create retries the get when its insert
     # hits the unique constraint (inside its own savepoint), so both end up locking the same row.
     DocumentSequence.objects.get_or_create(unit=unit, kind=kind, year=year)
     sequence = DocumentSequence.objects.select_for_update().get(unit=unit, kind=kind, year=year)
-    sequence.last_number += 1
+    first = sequence.last_number + 1
+    sequence.last_number += count
     sequence.save(update_fields=["last_number"])
-    return sequence.last_number
+    return range(first, sequence.last_number + 1)
 
 
 # ------------------------------------------------------------------------------------------- issuing
@@ -380,6 +387,55 @@ def document_issue(
     document_id = document.pk
     transaction.on_commit(lambda: _enqueue_render(document_id, 1))
     return document
+
+
+@dataclasses.dataclass(frozen=True)
+class DocumentSpec:
+    """One document of a batch issue (documents_issue_many): its number, addressee and the record it is about."""
+
+    kind: str
+    number: str
+    n: int
+    addressee: str
+    target: object
+
+
+def documents_issue_many(*, unit, year: int, specs: list[DocumentSpec], actor=None, render: bool = True):
+    """Record a batch of issued documents in a few statements (inside the caller's transaction, after
+    reserve_document_numbers) — what document_issue does for one: the rows, version 1, the action log, the
+    renders queued after commit (`render=False` when the caller's own task renders them). The unique
+    constraints on the number and the verification code are the backstop: a clash rolls the batch back."""
+    _require_transaction("documents_issue_many")
+    now = timezone.now()
+    issued_by = actor if getattr(actor, "pk", None) else None
+    documents = IssuedDocument.objects.bulk_create(
+        IssuedDocument(
+            kind=document_kind(spec.kind).kind,
+            unit=unit,
+            number=spec.number,
+            sequence_number=spec.n,
+            year=year,
+            addressee=spec.addressee,
+            content_type=ContentType.objects.get_for_model(spec.target),
+            object_id=spec.target.pk,
+            issued_at=now,
+            issued_by=issued_by,
+            # Random codes of 10^15: no check-then-insert per code; the unique constraint catches the rare clash.
+            verify_code="".join(secrets.choice(VERIFY_ALPHABET) for _ in range(VERIFY_CODE_LENGTH)),
+            current_version=1,
+        )
+        for spec in specs
+    )
+    DocumentVersion.objects.bulk_create(
+        DocumentVersion(document=d, version=1, reason="签发", rendered_by=issued_by) for d in documents
+    )
+    audit.log_actions(
+        [(d, "document.issued", "", {"kind": d.kind, "number": d.number}) for d in documents], actor=actor
+    )
+    if render:
+        ids = [d.pk for d in documents]
+        transaction.on_commit(lambda: [_enqueue_render(pk, 1) for pk in ids])
+    return documents
 
 
 def _enqueue_render(document_id: int, version: int) -> None:
