@@ -68,3 +68,11 @@ def sweep_runs_cleanup() -> int:
     from common.sweeps import sweep_runs_cleanup as cleanup
 
     return cleanup()
+
+
+@shared_task(ignore_result=True)
+def run_sweep(name: str) -> dict:
+    """Beat's entry for any registered deadline sweep (common.sweeps) by name; recorded as a SweepRun."""
+    from common.sweeps import sweep_run
+
+    return sweep_run(name).counts
