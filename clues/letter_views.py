@@ -10,6 +10,7 @@ from common.access import sees_all_units
 from common.documents import document_response
 from common.formats import format_datetime
 from common.models import Notification, Unit
+from common.sweeps import sweep
 from common.xlsx import xlsx_response
 from deposits.exports import write_table
 
@@ -17,6 +18,7 @@ from . import selectors
 from .models import LetterKind, LetterStatus
 
 PAGE_SIZE = 20
+LETTERS_SWEEP = "clues.letters"  # registered in clues.apps
 
 
 class LetterFilterForm(forms.Form):
@@ -43,14 +45,25 @@ class LetterFilterForm(forms.Form):
             del self.fields["unit"]
 
     def search_params(self) -> dict:
-        if not self.is_bound or not self.is_valid():
+        """The valid filters: one bad field (a malformed date typed into the URL) shows its error and is
+        ignored, and the others still apply — not every filter dropped at once."""
+        if not self.is_bound:
             return {}
+        self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
 
 def _filters(request):
     form = LetterFilterForm(request.GET or None, show_unit=sees_all_units(request.user))
     return form, form.search_params()
+
+
+def _sweep_every() -> str:
+    """ "5分钟": the letters sweep's registered interval, as the health page shows it (common.sweeps)."""
+    try:
+        return sweep(LETTERS_SWEEP).every_display
+    except ValueError:
+        return ""
 
 
 @login_required
@@ -61,7 +74,11 @@ def letter_list(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "clues/letter_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request,
+        "clues/letter_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "sweep_every": _sweep_every()},
+    )
 
 
 @login_required
@@ -107,15 +124,33 @@ def letter_export(request):
     return xlsx_response(data, "提醒函与通报.xlsx")
 
 
+def _unit_not_reached(letter, told: list[Notification]) -> Unit | None:
+    """The unit the letter is meant to reach in the system (a 提醒函's addressee, a 通报's copied unit — as
+    clues.services.letter_send picks its clerks) when none of its clerks got the notice: a unit without a clerk's
+    account must be sent the letter by hand. None when it was reached, or the letter is not sent yet."""
+    if letter.status != LetterStatus.SENT:
+        return None
+    if letter.kind == LetterKind.REMINDER:
+        unit = letter.addressee_unit
+    else:
+        unit = letter.responsible_unit or letter.clue.owner_unit
+    if unit is None or any(n.recipient.unit_id == unit.pk for n in told):
+        return None
+    return unit
+
+
 @login_required
 def letter_detail(request, pk: int):
     letter = get_object_or_404(selectors.letter_visible_to(request.user), pk=pk)
-    told = Notification.objects.filter(event=f"clues.letter:{letter.pk}").select_related("recipient__unit")
-    return render(
-        request,
-        "clues/letter_detail.html",
-        {"letter": letter, "facts": letter.facts, "notified": told if sees_all_units(request.user) else None},
-    )
+    context = {"letter": letter, "facts": letter.facts, "notified": None, "unreached": None}
+    if sees_all_units(request.user):
+        told = list(
+            Notification.objects.filter(event=f"clues.letter:{letter.pk}")
+            .select_related("recipient__unit")
+            .order_by("recipient__unit__sort_order", "recipient_id")
+        )
+        context.update(notified=told, unreached=_unit_not_reached(letter, told))
+    return render(request, "clues/letter_detail.html", context)
 
 
 @login_required

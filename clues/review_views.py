@@ -17,7 +17,8 @@ from common.xlsx import xlsx_response
 from deposits.exports import write_table
 
 from . import review as reviews
-from .models import WeeklyReview
+from . import selectors
+from .models import Letter, WeeklyReview
 
 PAGE_SIZE = 20
 
@@ -27,6 +28,38 @@ def _get_review(request, pk) -> WeeklyReview:
     if not sees_all_units(user) and user.unit_id is None:
         raise Http404("未找到该周调度")
     return get_object_or_404(WeeklyReview, pk=pk)
+
+
+def _attach_letters(user, review: WeeklyReview, groups: list) -> None:
+    """Each item's `letters`: the clue's 提醒函/通报 written by the time the review was built, with their status
+    now (one query; a clerk's links only to the letters they may open: a second one), and `letters_text`
+    ("提醒函、通报（待发送）") from them.
+
+    The item's stored letters_sent is the text at build time: a letter written by the same sweep run is still
+    待发送 then and is sent (its PDF rendered) moments later, so the stored text would call it 待发送 for good —
+    the demo's first review did. Which letters existed is the snapshot; whether they have gone out is read now."""
+    items = [item for g in groups for item in g.items]
+    found: dict[int, list[Letter]] = {}
+    if items:
+        for letter in (
+            Letter.objects.filter(clue_id__in={i.clue_id for i in items}, created_at__lte=review.built_at)
+            .only("pk", "clue_id", "kind", "number", "status")
+            .order_by("due_at", "pk")
+        ):
+            found.setdefault(letter.clue_id, []).append(letter)
+    openable = None  # None: every letter (HRSS, leaders, admins)
+    if found and not sees_all_units(user):
+        pks = [x.pk for letters in found.values() for x in letters]
+        openable = set(selectors.letter_visible_to(user).filter(pk__in=pks).values_list("pk", flat=True))
+    for item in items:
+        item.letters = found.get(item.clue_id, [])
+        for letter in item.letters:
+            letter.openable = openable is None or letter.pk in openable
+        item.letters_text = (
+            reviews._letters_text([(x.kind, x.status) for x in item.letters])  # the build's own wording
+            if item.letters
+            else item.letters_sent
+        )
 
 
 def _unit_param(request) -> int | None:
@@ -55,6 +88,7 @@ def review_detail(request, pk):
     review = _get_review(request, pk)
     user, unit_id = request.user, _unit_param(request)
     groups = reviews.review_unit_groups(user, review, unit_id=unit_id)
+    _attach_letters(user, review, groups)
     return render(
         request,
         "clues/review_detail.html",
@@ -91,6 +125,7 @@ EXPORT_HEADERS = [
 def review_export(request, pk):
     review = _get_review(request, pk)
     groups = reviews.review_unit_groups(request.user, review, unit_id=_unit_param(request))
+    _attach_letters(request.user, review, groups)
     rows = (
         (
             g.unit.name,
@@ -101,10 +136,11 @@ def review_export(request, pk):
             item.clue.employer_name,
             item.get_status_display(),
             item.days_open,
-            item.letters_sent,
+            item.letters_text,
             format_datetime(item.last_progress_at),
             item.last_progress_note,
-            "是" if item.on_previous_review else "否",
+            # No review the week before: nothing to compare with (the page shows "—" too).
+            "" if g.last_count is None else "是" if item.on_previous_review else "否",
         )
         for g in groups
         for item in g.items

@@ -38,6 +38,13 @@ def _back_to_inbox(request):
     return redirect("common:inbox")
 
 
+def _without_label(title: str, label: str) -> str:
+    """The title as listed beside its kind's tag: "提醒函 中区人社函〔2026〕5号：…" under the tag 提醒函 reads
+    "提醒函 提醒函 …", so a title opening with the tag's word drops it (the e-mail keeps the whole title)."""
+    rest = title[len(label) :].lstrip() if label and title.startswith(label) else ""
+    return rest if rest and rest[0] not in "：:，," else title
+
+
 @login_required
 def inbox(request):
     unread_only = request.GET.get("unread") == "1"
@@ -46,6 +53,7 @@ def inbox(request):
     )
     for entry in page.object_list:
         entry.kind_label = notification_kind_label(entry.kind)
+        entry.shown_title = _without_label(entry.title, entry.kind_label)
     query = "unread=1" if unread_only else ""
     here = reverse("common:inbox") + "?" + "&".join(q for q in (query, f"page={page.number}") if q)
     return render(
