@@ -78,6 +78,7 @@ class CluesConfig(AppConfig):
 
         from common.documents import register_document_kind
         from common.sweeps import register_sweep
+        from zhongzhan_wages.celery import SWEEP_INTERVAL_SECONDS
 
         from .documents import DOCUMENT_KINDS, letter_render
         from .models import LetterKind
@@ -90,7 +91,7 @@ class CluesConfig(AppConfig):
             label="提醒函与通报（C3 第3、4步）",
             run=clue_process_deadlines,
             waiting=clue_letters_waiting,
-            every=dt.timedelta(minutes=5),
+            every=dt.timedelta(seconds=SWEEP_INTERVAL_SECONDS),
             labels={"reminder": "提醒函", "escalation": "通报", "requeued": "重新排队发送"},
         )
 

@@ -74,6 +74,7 @@ def register() -> None:
         run=weekly_review_sweep,
         waiting=weekly_review_waiting,
         every=dt.timedelta(minutes=15),
+        labels={"weekly_review": "周调度", "weekly_review_clues": "列入线索"},
     )
 
 

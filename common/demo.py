@@ -26,6 +26,8 @@ def seed_users() -> list[tuple[str, str, str]]:
                 "full_name": full_name,
                 "role": role,
                 "unit": units.get(unit_name) if unit_name else None,
+                # So `make run` shows the notifications' e-mails (console backend, in the worker's output).
+                "email": f"{username}@zhongzhan.example",
             },
         )
         if created:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import celeryd_init
+from celery.signals import beat_init, celeryd_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhongzhan_wages.settings")
@@ -87,3 +87,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=40),
     },
 }
+
+
+@beat_init.connect
+def _sweep_at_start(sender, **kwargs) -> None:
+    # django_celery_beat first runs an interval entry one interval after it starts: sweep at once instead, so a
+    # restart after an outage catches up immediately and a new `make run` shows the health page's first run.
+    for task in ("clues.tasks.process_deadlines", "clues.tasks.weekly_review"):
+        sender.app.send_task(task)

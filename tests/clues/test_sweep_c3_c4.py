@@ -280,6 +280,7 @@ def test_process_deadlines_json_counts_by_kind_and_records_the_run(received):
         "--json",
         "--sweep",
         "clues.letters",
+        "--allow-future",  # the test clock stands at the clue's receipt
         stdout=out,
     )
     line = out.getvalue().strip()
@@ -293,7 +294,14 @@ def test_process_deadlines_json_counts_by_kind_and_records_the_run(received):
 def test_process_deadlines_naive_now_is_beijing_time(received):
     out = StringIO()
     call_command(
-        "process_deadlines", "--now", "2026-09-18T00:00", "--json", "--sweep", "clues.letters", stdout=out
+        "process_deadlines",
+        "--now",
+        "2026-09-18T00:00",
+        "--json",
+        "--sweep",
+        "clues.letters",
+        "--allow-future",
+        stdout=out,
     )
     assert json.loads(out.getvalue())["reminder"] == 1
 
@@ -333,3 +341,11 @@ def test_the_database_refuses_a_second_letter_of_a_kind_for_a_clue_c4(received):
                 verify_code="ZZZZZZZZZZ",
             ),
         )
+
+
+@pytest.mark.django_db
+def test_process_deadlines_refuses_a_future_now_nothing_created(received):
+    """The clock stands at 2026-09-15: sweeping as of day 4 would issue real letters days early."""
+    with pytest.raises(CommandError, match="不能晚于当前时间"):
+        call_command("process_deadlines", "--now", "2026-09-19T00:30", stdout=StringIO())
+    assert not Letter.objects.exists() and not SweepRun.objects.exists()

@@ -391,8 +391,9 @@ def test_each_unit_is_told_its_own_list_once_and_hrss_and_leaders_the_whole(
 
 
 def _command(*args) -> tuple[str, str]:
+    """The command as of --now, which the tests put anywhere relative to the test clock (--allow-future)."""
     out, err = StringIO(), StringIO()
-    call_command("weekly_review", *args, stdout=out, stderr=err)
+    call_command("weekly_review", *args, "--allow-future", stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -416,7 +417,7 @@ def test_the_command_refuses_a_malformed_now_and_a_review_day_still_to_come():
 @pytest.mark.django_db
 def test_the_command_says_a_date_is_not_the_review_day_and_uses_that_weeks(week):
     out, _ = _command("--date", "2026-09-16", "--now", "2026-09-22T10:00")
-    assert "2026-09-16 不是调度日，按该周调度日 2026-09-18 生成" in out
+    assert "2026-09-16 不是调度日，按该周调度日 2026-09-18 处理" in out
     assert "已生成 2026-09-18 周调度（补生成）：2 个单位 3 件线索" in out
     out, err = _command("--date", "2026-09-16", "--now", "2026-09-22T10:00", "--json")
     assert json.loads(out.strip()) == {"created": False, "review_date": "2026-09-18", "clues": 3, "units": 2}
@@ -466,3 +467,11 @@ def test_two_concurrent_runs_create_one_review_pg(week):
     assert ActionLog.objects.filter(action="clue.weekly_review_built").count() == 1
     # 住建's clerk, 交通's clerk and the dispatcher (no leader in this test), once each.
     assert Notification.objects.filter(event__startswith="clues.weekly_review:").count() == 3
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_future_now_without_allow_future(time_machine):
+    time_machine.move_to(at(2026, 12, 1, 9), tick=False)
+    with pytest.raises(CommandError, match="不能晚于当前时间"):
+        call_command("weekly_review", "--now", "2026-12-04T09:00", stdout=StringIO())
+    assert WeeklyReview.objects.count() == 0

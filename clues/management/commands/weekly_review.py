@@ -15,9 +15,9 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from clues.review import weekly_review_build
+from common.cli import add_now_arguments, parse_now
 from common.formats import format_date, format_datetime
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -37,20 +37,6 @@ def parse_date(text: str | None) -> dt.date | None:
         ) from None
 
 
-def parse_now(text: str | None) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise CommandError(
-            f"--now 的时间格式不正确：“{text}”，应为 ISO-8601，如 2026-12-04T09:00:00+08:00；未生成任何内容"
-        ) from None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.get_current_timezone())  # naive: Asia/Shanghai
-    return value
-
-
 class Command(BaseCommand):
     help = "生成周调度（C3 第5步）：每周调度日列出已交办、尚未办结的线索，按责任单位分组并通知各单位"
 
@@ -58,13 +44,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--date", help="生成该日期所在周的周调度（YYYY-MM-DD）；默认为最近一个已到的调度日"
         )
-        parser.add_argument("--now", help="按此时间点生成（ISO-8601；不带时区按北京时间）")
+        add_now_arguments(parser)
         parser.add_argument(
             "--json", action="store_true", help="输出一行 JSON：created、review_date、clues、units"
         )
 
     def handle(self, *args, **options):
-        date, now = parse_date(options["date"]), parse_now(options["now"])
+        date = parse_date(options["date"])
+        now = parse_now(options["now"], allow_future=options["allow_future"])
         as_json = options["json"]
         try:
             review, created = weekly_review_build(now=now, date=date)
@@ -73,7 +60,7 @@ class Command(BaseCommand):
         if date is not None and review.review_date != date:
             # In --json mode stdout carries the one JSON line only; the notice goes to stderr.
             out = self.stderr if as_json else self.stdout
-            out.write(f"{format_date(date)} 不是调度日，按该周调度日 {format_date(review.review_date)} 生成")
+            out.write(f"{format_date(date)} 不是调度日，按该周调度日 {format_date(review.review_date)} 处理")
         if as_json:
             line = {
                 "created": created,

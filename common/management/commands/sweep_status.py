@@ -7,6 +7,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from common.formats import format_datetime
 from common.sweeps import sweep_health
 
 
@@ -31,9 +32,10 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(rows, ensure_ascii=False))
         else:
-            for row in rows:
+            for h in health:
+                last = format_datetime(h.last_run.started_at) if h.last_run else "—"
                 self.stdout.write(
-                    f"{row['name']}: {row['state']}，最近运行 {row['last_run'] or '—'}，待处理 {row['waiting']}"
+                    f"{h.sweep.label}（{h.sweep.name}）：{h.state}，最近运行 {last}，待处理 {h.waiting}"
                 )
         if any(h.state != "正常" for h in health):
             raise SystemExit(1)
