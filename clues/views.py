@@ -328,7 +328,7 @@ def clue_create(request):
         # A project search keeps what was typed (shown again, not checked yet).
         initial = _typed(request.POST) if searching else None
         form = forms.ClueIntakeForm(initial=initial, projects=projects[:200])
-    duplicates = None
+    duplicates = employer = None
     if form.is_bound and form.is_valid():
         data = dict(form.cleaned_data)
         files = data.pop("attachments")
@@ -352,6 +352,7 @@ def clue_create(request):
         {
             "form": form,
             "duplicates": duplicates,
+            "employer": employer,  # its marks (V4 blacklist) on the duplicate step
             "project_q": pq,
             "may_link": may_dispatch_clue(user),
             "unsaved_files": chosen,

@@ -11,6 +11,7 @@ from clues import selectors as clue_selectors
 from common.access import may_register_clue, sees_all_units
 from common.policy import policy_value
 from common.sweeps import sweep_health
+from supervision import meetings
 from projects import selectors as project_selectors
 from projects.services import project_missing_for_push
 
@@ -30,6 +31,7 @@ def home(request):
         )
         context["sweeps"] = sweep_health()
     elif user.unit_id:
+        context["meeting_tasks_todo"] = list(meetings.meeting_tasks_todo(user.unit_id)[:50])
         context["clue_todo"] = list(
             clue_selectors.clue_todo_for_unit(unit_id=user.unit_id).select_related("street", "project")[:50]
         )

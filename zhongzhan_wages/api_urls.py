@@ -20,6 +20,16 @@ from deposits.api import (
     NoticeViewSet,
 )
 from projects.api import EnterpriseViewSet, ProjectViewSet
+from supervision.api_blacklist import BlacklistEntryViewSet
+from supervision.api_five_systems import FiveSystemsViewSet
+from supervision.api_meetings import JointMeetingViewSet, MeetingTaskViewSet
+from supervision.api_oversight import (
+    DelayReportViewSet,
+    InspectionViewSet,
+    KeyMonitoringViewSet,
+    ProjectSupervisorViewSet,
+    RectificationOrderViewSet,
+)
 
 router = DefaultRouter()
 router.register("units", UnitViewSet, basename="unit")
@@ -34,6 +44,15 @@ router.register("clues", ClueViewSet, basename="clue")
 router.register("letters", LetterViewSet, basename="letter")
 router.register("weekly-reviews", WeeklyReviewViewSet, basename="weekly-review")
 router.register("inbox", NotificationViewSet, basename="inbox")
+router.register("five-systems", FiveSystemsViewSet, basename="five-system")
+router.register("blacklist", BlacklistEntryViewSet, basename="blacklist")
+router.register("meetings", JointMeetingViewSet, basename="meeting")
+router.register("meeting-tasks", MeetingTaskViewSet, basename="meeting-task")
+router.register("project-supervisors", ProjectSupervisorViewSet, basename="project-supervisor")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("rectification-orders", RectificationOrderViewSet, basename="rectification-order")
+router.register("key-monitorings", KeyMonitoringViewSet, basename="key-monitoring")
+router.register("delay-reports", DelayReportViewSet, basename="delay-report")
 
 urlpatterns = [
     path("token/", ObtainTokenView.as_view(), name="api-token"),

@@ -19,6 +19,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhongzhan_wages.settings")
 
 app = Celery("zhongzhan_wages")
 # The letters sweep's beat interval: 5 minutes; the CI integration test shortens it (tests/test_celery_redis.py).
+SUPERVISION_SWEEPS = (
+    "supervision.five_systems",
+    "supervision.inspections",
+    "supervision.rectifications",
+    "supervision.declarations",
+    "supervision.meeting_tasks",
+)
 SWEEP_INTERVAL_SECONDS = float(os.environ.get("SWEEP_INTERVAL_SECONDS", "300"))
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
@@ -81,6 +88,11 @@ app.conf.beat_schedule = {
     "job-files-cleanup": {
         "task": "common.tasks.job_files_cleanup",
         "schedule": crontab(hour=3, minute=30),
+    },
+    # Issue 9: the supervision deadlines (五制, V1–V3 inspections, orders and declarations, V5 meeting tasks).
+    **{
+        f"sweep-{name}": {"task": "common.tasks.run_sweep", "args": (name,), "schedule": 15 * 60}
+        for name in SUPERVISION_SWEEPS
     },
     "sweep-runs-cleanup": {
         "task": "common.tasks.sweep_runs_cleanup",

@@ -346,6 +346,11 @@ SPECTACULAR_SETTINGS = {
         "CategoryEnum": "projects.models.Category",  # keeps the name the projects API had before clues
         "ClueCategoryEnum": "clues.models.Category",
         "ClueStatusEnum": "clues.models.ClueStatus",
+        "BlacklistStatusEnum": "supervision.models.BlacklistStatus",
+        "MeetingStatusEnum": "supervision.models.MeetingStatus",
+        "LetterKindEnum": "clues.models.LetterKind",
+        "LetterStatusEnum": "clues.models.LetterStatus",
+        "InspectionKindEnum": "supervision.models.InspectionKind",
     },
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "displayOperationId": False},
 }
