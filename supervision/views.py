@@ -11,9 +11,9 @@ from clues import selectors as clue_selectors
 from common.access import may_register_clue, sees_all_units
 from common.policy import policy_value
 from common.sweeps import sweep_health
-from supervision import meetings
 from projects import selectors as project_selectors
 from projects.services import project_missing_for_push
+from supervision import meetings
 
 
 @login_required
