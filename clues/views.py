@@ -30,6 +30,7 @@ from common.access import (
 from common.audit import timeline
 from common.formats import format_date, format_datetime
 from common.masking import mask_id_number, mask_name, mask_phone
+from common.panels import enterprise_flags
 from common.validators import normalize_phone
 from common.xlsx import xlsx_response
 from deposits.exports import write_table
@@ -329,6 +330,7 @@ def clue_create(request):
         initial = _typed(request.POST) if searching else None
         form = forms.ClueIntakeForm(initial=initial, projects=projects[:200])
     duplicates = employer = None
+    flagged = False
     if form.is_bound and form.is_valid():
         data = dict(form.cleaned_data)
         files = data.pop("attachments")
@@ -340,7 +342,9 @@ def clue_create(request):
             form.add_error("employer_name", "请填写欠薪单位名称（或填写已登记企业的统一社会信用代码）")
         else:
             duplicates = _duplicates(user, employer, data)
-            if "confirm" in request.POST or not duplicates:
+            # A flagged employer (V4 blacklist) stops at the confirm step too, where its mark shows.
+            flagged = employer is not None and bool(enterprise_flags(request, employer.pk))
+            if "confirm" in request.POST or not (duplicates or flagged):
                 clue = _register(request, form, data, employer, duplicates, files)
                 if clue is not None:
                     _remember_query_code(request, clue)
@@ -352,7 +356,8 @@ def clue_create(request):
         {
             "form": form,
             "duplicates": duplicates,
-            "employer": employer,  # its marks (V4 blacklist) on the duplicate step
+            "employer": employer,  # its marks (V4 blacklist) on the confirm step
+            "employer_flagged": flagged,
             "project_q": pq,
             "may_link": may_dispatch_clue(user),
             "unsaved_files": chosen,

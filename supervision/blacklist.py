@@ -481,7 +481,7 @@ DEMO_ENTRIES = [
 def seed_demo_records() -> None:
     """Idempotent: an employer that already has an entry (from an earlier run, or another part's demo) is
     skipped."""
-    from clues.models import Clue
+    from clues.models import Clue, KeyMonitoring
     from common.models import ActionLog
     from projects.demo import demo_uscc
     from projects.models import Enterprise
@@ -498,6 +498,9 @@ def seed_demo_records() -> None:
             continue
         # The demo clues named this employer before it was registered: link them, so the clue page marks it.
         Clue.objects.filter(employer__isnull=True, employer_name=name).update(employer=enterprise)
+        KeyMonitoring.objects.filter(enterprise__isnull=True, employer_name=name).update(
+            enterprise=enterprise
+        )
         linked = list(enterprise_clues(enterprise))
         listed_on = today - dt.timedelta(days=days)
         mark = ActionLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

@@ -260,6 +260,9 @@ def blacklist_detail(request, pk):
 def blacklist_act(request, pk, action):
     require_writer(request.user)
     entry = _get_entry(request, pk)
+    # HRSS decides (V4): another unit's POST is refused outright (403), not shown as a form error.
+    if not is_hrss(request.user):
+        raise PermissionDenied(blacklist.HRSS_ONLY_MESSAGE)
     if action == "accept":
         form = ListingFields(request.POST, prefix="accept", enterprise=entry.enterprise)
     elif action == "reject":

@@ -115,6 +115,17 @@ RECORDS = {
 }
 
 
+def _required_messages(*form_classes) -> None:
+    """A missing value is named at its field ("请填写拨付日期"), not Django's generic "该字段是必填项"."""
+    for form_class in form_classes:
+        for field in form_class.base_fields.values():
+            if field.required:
+                field.error_messages["required"] = f"请填写{str(field.label).split('（')[0]}"
+
+
+_required_messages(*(spec[0] for spec in RECORDS.values()), PayrollUpdateForm)
+
+
 def _apply_errors(form: forms.Form, error: ValidationError) -> None:
     for field, messages_ in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages_)
@@ -236,7 +247,7 @@ def five_record(request, pk: int, kind: str):
         else:
             messages.success(request, done)
             return redirect(f"{project_url(project)}#{anchor}")
-    return five_project(request, pk, bound={kind: form})
+    return five_project(request, pk, bound={kind: form}, status=400)
 
 
 @login_required
@@ -255,7 +266,7 @@ def five_payroll_update(request, pk: int, payroll_pk: int):
                 request, f"已更新 {payroll.subcontractor_name} {payroll.month:%Y-%m} 的代发情况。"
             )
             return redirect(f"{project_url(project)}#s2")
-    return five_project(request, pk, bound={f"payroll-{payroll.pk}": form})
+    return five_project(request, pk, bound={f"payroll-{payroll.pk}": form}, status=400)
 
 
 def project_url(project: Project) -> str:
@@ -287,12 +298,11 @@ class FiveFilterForm(forms.Form):
 
     def __init__(self, *args, show_unit: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        if show_unit:
-            self.fields["unit"].queryset = Unit.objects.filter(pushes_projects=True).order_by(
-                "sort_order", "pk"
-            )
-        else:
-            del self.fields["unit"]
+        self.fields["unit"].queryset = Unit.objects.filter(pushes_projects=True).order_by("sort_order", "pk")
+        if not show_unit:
+            # A clerk's list is their own unit's; a ?unit= link still filters (another unit's: nothing), as on
+            # the other supervision lists, so the count matches the link's.
+            self.fields["unit"].widget = forms.HiddenInput()
 
     def params(self) -> dict:
         if not self.is_bound or not self.is_valid():

@@ -2,6 +2,8 @@
 tasks) and the task list (filters overdue=1, unit, done=0|1 as the dashboard links them; Excel). Thin:
 supervision.meetings writes and reads; common.access (through it) decides who may."""
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -51,10 +53,11 @@ class MeetingFilterForm(forms.Form):
 
     def __init__(self, *args, show_unit: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        if show_unit:
-            self.fields["unit"].queryset = _units()
-        else:
-            del self.fields["unit"]
+        self.fields["unit"].queryset = _units()
+        if (
+            not show_unit
+        ):  # a clerk's list is their unit's; a ?unit= link still filters (another unit's: none)
+            self.fields["unit"].widget = forms.HiddenInput()
 
     def search_params(self) -> dict:
         if not self.is_bound or not self.is_valid():
@@ -76,10 +79,11 @@ class TaskFilterForm(forms.Form):
 
     def __init__(self, *args, show_unit: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        if show_unit:
-            self.fields["unit"].queryset = _units()
-        else:
-            del self.fields["unit"]
+        self.fields["unit"].queryset = _units()
+        if (
+            not show_unit
+        ):  # a clerk's list is their unit's; a ?unit= link still filters (another unit's: none)
+            self.fields["unit"].widget = forms.HiddenInput()
 
     def search_params(self) -> dict:
         if not self.is_bound or not self.is_valid():
@@ -318,6 +322,11 @@ def meeting_detail(request, pk):
     return _render_detail(request, _get_meeting(request, pk))
 
 
+def _filled_rows(formset) -> list[forms.Form]:
+    """The task rows handed to the service, in its order (its messages number them from 1)."""
+    return [f for f in formset.forms if f.cleaned_data]
+
+
 def _tasks_from(formset) -> list[meetings.TaskData]:
     return [
         meetings.TaskData(
@@ -325,9 +334,28 @@ def _tasks_from(formset) -> list[meetings.TaskData]:
             content=f.cleaned_data.get("content") or "",
             deadline=f.cleaned_data.get("deadline"),
         )
-        for f in formset.forms
-        if f.cleaned_data
+        for f in _filled_rows(formset)
     ]
+
+
+TASK_MESSAGE = re.compile(r"^第(\d+)项任务：(.+)$")
+
+
+def _row_errors(formset, problems: list[str]) -> list[str]:
+    """The service's "第N项任务：…" messages at the N-th filled row's own field (unit, content or deadline);
+    what cannot be placed stays above the table."""
+    rows = _filled_rows(formset)
+    rest = []
+    for message in problems:
+        found = TASK_MESSAGE.match(message)
+        n = int(found.group(1)) if found else 0
+        if not found or not 1 <= n <= len(rows):
+            rest.append(message)
+            continue
+        text = found.group(2)
+        field = "unit" if "单位" in text else "deadline" if "期限" in text else "content"
+        rows[n - 1].add_error(field, text)
+    return rest
 
 
 @login_required
@@ -336,6 +364,8 @@ def meeting_act(request, pk, action):
     require_writer(request.user)
     meeting = _get_meeting(request, pk)
     user = request.user
+    if not is_hrss(user):  # V5: HRSS convenes; another unit's POST is refused outright, not a form error
+        raise PermissionDenied(meetings.HRSS_ONLY_MESSAGE)
     bound = {}
     try:
         if action == "schedule":
@@ -369,7 +399,8 @@ def meeting_act(request, pk, action):
             raise Http404
     except ValidationError as error:
         found = dict(error.message_dict)
-        bound["task_errors"] = found.pop("tasks", [])
+        problems = found.pop("tasks", [])
+        bound["task_errors"] = _row_errors(bound["tasks"], problems) if "tasks" in bound else problems
         if found:
             _add_errors(form, ValidationError(found))
     except PermissionDenied as error:

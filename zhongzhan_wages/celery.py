@@ -107,3 +107,5 @@ def _sweep_at_start(sender, **kwargs) -> None:
     # restart after an outage catches up immediately and a new `make run` shows the health page's first run.
     for task in ("clues.tasks.process_deadlines", "clues.tasks.weekly_review"):
         sender.app.send_task(task)
+    for name in SUPERVISION_SWEEPS:
+        sender.app.send_task("common.tasks.run_sweep", args=(name,))

@@ -448,3 +448,33 @@ def test_v4_mark_on_the_edit_form_of_a_project_with_a_listed_contractor(client, 
     assert MARK not in client.get(edit).content.decode()
     listing(dispatcher, project.contractor)
     assert MARK in client.get(edit).content.decode()
+
+
+@pytest.mark.django_db
+def test_v4_intake_of_a_listed_employer_stops_at_the_confirm_step_with_the_mark(
+    client, dispatcher, contractor, units
+):
+    """Even without duplicates the dispatcher sees that the employer is listed before the clue is registered."""
+    from clues.models import Clue
+
+    listing(dispatcher, contractor)
+    client.force_login(dispatcher)
+    data = {
+        "channel": "hotline",
+        "received_at": "2026-10-20 09:00",
+        "complainant_name": "李师傅",
+        "complainant_phone": "13903911234",
+        "workers_affected": "5",
+        "amount_owed": "30000",
+        "employer_uscc": contractor.uscc,
+        "employer_name": "",
+        "street": units["李封街道办事处"].pk,
+        "nature": "wage_arrears",
+        "category": "construction",
+        "description": "五名工人8月工资未付",
+    }
+    first = client.post(reverse("clues:clue_create"), {**data, "register": "1"})
+    assert first.status_code == 200 and not Clue.objects.exists()
+    assert "已列入失信联合惩戒名单（V4）" in first.content.decode()
+    second = client.post(reverse("clues:clue_create"), {**data, "confirm": "1"})
+    assert second.status_code == 302 and Clue.objects.get().employer == contractor
