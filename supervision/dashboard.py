@@ -1,9 +1,707 @@
-"""Issue 9: (being built)."""
+"""Issue 9 part 5: the leaders' dashboard (督办看板) — reads only. District-wide for HRSS, leaders and admins; a
+clerk's is the same page over what their unit may see (the clue, letter, project and deposit selectors' scoping,
+common.access.visible_to for the supervision tables).
+
+Every figure is a `Figure`: its number and the list that shows exactly those records (a URL name and the query
+parameters of that list's contract, /work/notes/issue9.md), so the count and its link are defined in one place.
+
+Queries: a constant number whatever the size of the tables (tests/supervision/test_dashboard_v6.py asserts it):
+four policy parameters (C3 day counts), the open clues grouped once (stage × colour × unit × street with the
+per-step overdue counts as filtered COUNTs), one aggregate for the 12-week trend, the period and the ladder
+funnel, one row per unit with correlated counts (P6 pushed late and never pushed, by
+projects.selectors.project_filter_timeliness — the board's own conditions —, 检讨, D4 overdue notices, 五制 red, rectifications, meeting tasks) plus the district scalars as
+uncorrelated subqueries (letters, V3, V4, the D1 fund balances), and the top red 五制 projects. With C3 counted in working days the
+calendar adds at most six more (common.workdays), again whatever the data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from clues.ladder import STEP_LABELS
+from clues.models import ClueStatus, KeyMonitoring, UnitAccountability
+from clues.selectors import Colour, clue_annotate_colour, clue_visible_to, letter_visible_to
+from common.access import sees_all_units, visible_to
+from common.models import Unit
+from common.policy import policy_parameter, policy_snapshot
+from common.workdays import is_working_day, working_days_late_many
+from deposits.models import EMERGENCY_FUND_KINDS, FundKind, Notice
+from deposits.selectors import fund_visible_to, notice_overdue_condition
+from projects.models import Project, Timeliness
+from projects.selectors import project_filter_timeliness
+
+from .models import (
+    BlacklistEntry,
+    BlacklistStatus,
+    MeetingTask,
+    ProjectCompliance,
+    RectificationOrder,
+    RectificationStatus,
+)
+
+# ------------------------------------------------------------------------------------------------ periods
+
+PERIODS = {"week": "本周", "month": "本月", "quarter": "本季度", "year": "本年"}
+DEFAULT_PERIOD = "week"
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """A calendar period in Asia/Shanghai, from its first day to `end` (today for the current one), inclusive."""
+
+    code: str
+    start: dt.date
+    end: dt.date
+
+    @property
+    def label(self) -> str:
+        return PERIODS[self.code]
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return local_midnight(self.start)
+
+    @property
+    def end_before(self) -> dt.datetime:
+        """The first instant after the period (half-open upper bound)."""
+        return local_midnight(self.end + dt.timedelta(days=1))
+
+    @property
+    def title(self) -> str:
+        return f"{self.label}（{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}）"
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
+
+
+def period_for(code: str | None, on: dt.date | None = None, *, today: dt.date | None = None) -> Period:
+    """The period `code` (week, month, quarter, year; an unknown code is the week) containing `on` (default
+    today), cut at today: figures never count the future."""
+    today = today or timezone.localdate()
+    on = min(on or today, today)
+    code = code if code in PERIODS else DEFAULT_PERIOD
+    if code == "week":
+        start = on - dt.timedelta(days=on.weekday())
+        end = start + dt.timedelta(days=6)
+    elif code == "month":
+        start = on.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    elif code == "quarter":
+        start = on.replace(month=(on.month - 1) // 3 * 3 + 1, day=1)
+        end = (start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
+    else:
+        start, end = on.replace(month=1, day=1), on.replace(month=12, day=31)
+    return Period(code=code, start=start, end=min(end, today))
+
+
+# ------------------------------------------------------------------------------------------------ figures
+
+
+@dataclasses.dataclass
+class Figure:
+    """A number on the dashboard and the list behind it: `url_name` with `params` lists exactly the records it
+    counts. The URL is reversed when asked for; a list not (yet) routed gives no link rather than an error, and
+    neither does a zero (there is nothing behind it to list)."""
+
+    value: int | Decimal
+    url_name: str = ""
+    params: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.list_url if self.value else ""
+
+    @property
+    def list_url(self) -> str:
+        """The list's URL whatever the value (the API gives it for zeros too)."""
+        if not self.url_name:
+            return ""
+        try:
+            base = reverse(self.url_name)
+        except NoReverseMatch:
+            return ""
+        query = urlencode({k: _param(v) for k, v in self.params.items() if v not in (None, "")})
+        return f"{base}?{query}" if query else base
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    @property
+    def html(self) -> str:
+        """`{{ figure.html }}` in a template: the number as a link to its list (a zero, or an unrouted list: plain)."""
+        url = self.url
+        css = "n" if self.value else "n zero"
+        if url:
+            return format_html('<a class="{}" href="{}">{}</a>', css, url, self.value)
+        return format_html('<span class="{}">{}</span>', css, self.value)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def _param(value) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+# --------------------------------------------------------------------------------- C3: overdue at each step
+
+# C3 steps 1–4 (clues.ladder) and their day counts. "Overdue at a step" = what clues.ladder.ladder_steps says:
+# the step is not met (its timestamp empty) and its due time — clues.ladder.due_after(received_at, parameter) —
+# has passed, for a clue still being chased (open and without a submitted result; ladder.next_step).
+STEPS = ("dispatch", "feedback", "reminder", "escalation")
+STEP_PARAMETERS = {
+    "dispatch": "C3.dispatch_days",
+    "feedback": "C3.feedback_days",
+    "reminder": "C3.reminder_days",
+    "escalation": "C3.escalation_days",
+}
+CHASED_STATUSES = [
+    ClueStatus.REGISTERED,
+    ClueStatus.DISPATCHED,
+    ClueStatus.ACKNOWLEDGED,
+    ClueStatus.IN_PROGRESS,
+]
+STEP_PENDING = {
+    "dispatch": Q(dispatched_at__isnull=True),
+    "feedback": Q(acknowledged_at__isnull=True),
+    "reminder": Q(acknowledged_at__isnull=True),  # ladder.taken_on: the unit has signed for it
+    "escalation": Q(first_progress_at__isnull=True, result_at__isnull=True, closed_at__isnull=True),
+}
+# The clue list's filter for one step (clues.filters / ClueFilterForm: `overdue_step`, see the report of issue 9).
+OVERDUE_STEP_PARAM = "overdue_step"
+REACHED_PARAM = "reached"
+STAGES = [s for s in ClueStatus.values]  # C4 order: 已登记 … 已办结
+
+
+class _Calendar:
+    """What the working-day calendar says about the days before `today`, computed once for every step
+    (common.workdays: two calls, a constant number of queries)."""
+
+    def __init__(self, today: dt.date, longest: int):
+        self.today = today
+        self.window = [today - dt.timedelta(days=k) for k in range(1, 2 * longest + 40)]
+        late = working_days_late_many(self.window, today)  # working days in (d, E], E ≥ today working
+        self.today_works = is_working_day(today)
+        # W(d) = working days in (d, today]: late(d) counts up to E, one more when today is a rest day.
+        self.worked = {d: late[d] - (0 if self.today_works else 1) for d in self.window}
+
+
+def received_due_q(code: str, now: dt.datetime, calendar: _Calendar | None = None) -> Q:
+    """Clues whose C3 step `code` is due by `now`: clues.ladder.due_after(received_at, code) <= now, as a
+    condition on received_at (so it can use an index, and whatever the number of clues).
+
+    Calendar days (the default): received_at <= now − n days. Working days (if HRSS switches the parameter):
+    due_after keeps the time of day and moves the date n working days on. The due date is before today when
+    there are ≥ n working days in (d, today − 1], today itself when today is a working day and (d, today] holds
+    exactly n — then only a receipt at or before now's time of day is due. Dates form a prefix, so the condition
+    is "received before the first date not wholly due, or on one of the few boundary dates before now's time"."""
+    days, kind = policy_parameter(code)
+    days = int(days)
+    if kind != "working_days":
+        return Q(received_at__lte=now - dt.timedelta(days=days))
+    if days == 0:
+        return Q(received_at__lte=now)
+    local = timezone.localtime(now)
+    calendar = calendar or _Calendar(local.date(), days)
+    worked, today_works = calendar.worked, calendar.today_works
+    window = calendar.window  # newest first
+    wholly = [d for d in window if worked[d] - (1 if today_works else 0) >= days]
+    partly = [d for d in window if today_works and worked[d] == days]
+    first_not_wholly = min((d for d in window if d not in wholly), default=None)
+    condition = (
+        Q(received_at__lt=local_midnight(first_not_wholly))
+        if first_not_wholly is not None
+        else Q(received_at__lte=now)
+    )
+    for d in partly:
+        until = timezone.make_aware(dt.datetime.combine(d, local.time()), timezone.get_current_timezone())
+        condition |= Q(received_at__gte=local_midnight(d), received_at__lte=until)
+    return condition
+
+
+def step_overdue_conditions(now: dt.datetime) -> dict[str, Q]:
+    """C3: the condition "overdue at step s" for each of the four steps (one calendar computation for all)."""
+    calendar = None
+    kinds = {step: policy_parameter(code) for step, code in STEP_PARAMETERS.items()}
+    if any(kind == "working_days" for _, kind in kinds.values()):
+        longest = max(int(days) for days, _ in kinds.values())
+        calendar = _Calendar(timezone.localtime(now).date(), longest)
+    return {
+        step: Q(status__in=CHASED_STATUSES)
+        & STEP_PENDING[step]
+        & received_due_q(STEP_PARAMETERS[step], now, calendar)
+        for step in STEPS
+    }
+
+
+def clue_step_overdue_q(step: str, now: dt.datetime | None = None) -> Q:
+    """The condition the clue list's `overdue_step` filter applies (to move to clues.selectors; see the report)."""
+    return step_overdue_conditions(now or timezone.now())[step]
+
+
+def clue_reached_q(stage: str) -> Q:
+    """Clues at `stage` or beyond it (C4 order): the ladder funnel's bars and the clue list's `reached` filter."""
+    return Q(status__in=STAGES[STAGES.index(stage) :]) if stage in STAGES else Q()
+
+
+# ----------------------------------------------------------------------------------------------- the page
+
+
+@dataclasses.dataclass
+class RankRow:
+    """One unit (or street) of the overdue ranking: red clues and the clues overdue at each step."""
+
+    key: int | None
+    name: str
+    red: Figure
+    steps: dict[str, Figure]
+    total_steps: int = 0
+
+
+@dataclasses.dataclass
+class UnitRow:
+    """One unit's supervision figures (P6, 检讨, D4, 五制, V2, V5)."""
+
+    unit: Unit
+    late: Figure
+    overdue_unpushed: Figure
+    flags: Figure
+    notices_overdue: Figure
+    five_red: Figure
+    orders_overdue: Figure
+    tasks_overdue: Figure
+
+    @property
+    def total(self) -> int:
+        return sum(
+            int(f)
+            for f in (
+                self.late,
+                self.overdue_unpushed,
+                self.flags,
+                self.notices_overdue,
+                self.five_red,
+                self.orders_overdue,
+                self.tasks_overdue,
+            )
+        )
+
+
+@dataclasses.dataclass
+class Dashboard:
+    period: Period
+    now: dt.datetime
+    scope_unit: Unit | None  # a clerk's unit; None for HRSS, leaders and admins
+    district: bool
+    stages: list[dict]
+    colour_totals: dict[str, Figure]
+    open_total: Figure
+    by_unit: list[RankRow]
+    by_street: list[RankRow]
+    step_totals: dict[str, Figure]
+    weeks: list[dict]
+    funnel: list[dict]
+    received: Figure
+    closed: Figure
+    letters: dict[str, Figure]
+    units: list[UnitRow]
+    unit_totals: dict[str, Figure]
+    red_projects: list[ProjectCompliance]
+    funds: list
+    presale: dict
+    monitoring_overdue: Figure | None
+    blacklist_listed: Figure
+    step_labels: dict = dataclasses.field(default_factory=lambda: dict(STEP_LABELS))
+
+
+def _count(qs: QuerySet, outer: str) -> Coalesce:
+    """A correlated COUNT of `qs` rows whose `outer` field is the outer unit."""
+    sub = qs.filter(**{outer: OuterRef("pk")}).order_by().values(outer).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def _scalar(qs: QuerySet, aggregate=None) -> Coalesce:
+    """An uncorrelated COUNT (or another aggregate) of `qs`: evaluated once by the database, whatever the rows of
+    the outer query — the district scalars ride on the unit query instead of costing a round trip each."""
+    aggregate = aggregate or Count("pk")
+    field = IntegerField() if isinstance(aggregate, Count) else DecimalField(max_digits=16, decimal_places=2)
+    sub = qs.order_by().annotate(_one=Value(1)).values("_one").annotate(n=aggregate).values("n")
+    return Coalesce(Subquery(sub, output_field=field), Value(0), output_field=field)
+
+
+def _scope_unit(user) -> Unit | None:
+    return None if sees_all_units(user) else getattr(user, "unit", None)
+
+
+def dashboard_figures(user, *, period: Period, now: dt.datetime | None = None) -> Dashboard:
+    """All the dashboard's figures for `user` in `period` (the period-bound ones: clues received and closed,
+    the ladder funnel, letters; the rest are the state at `now`)."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    scope = _scope_unit(user)
+    with policy_snapshot():
+        steps = step_overdue_conditions(now)
+
+    # 1. Open clues, grouped once: stage × colour × unit × street, with the per-step overdue counts.
+    clues = clue_visible_to(user)
+    grouped = list(
+        clue_annotate_colour(clues.exclude(status=ClueStatus.CLOSED), now=now)
+        .values("status", "colour", "responsible_unit_id", "street_id")
+        .annotate(n=Count("id"), **{step: Count("id", filter=q) for step, q in steps.items()})
+        .order_by()
+    )
+
+    # 2. The 12-week trend, the period and the ladder funnel of the clues received in it: one aggregate.
+    monday = today - dt.timedelta(days=today.weekday())
+    week_starts = [monday - dt.timedelta(weeks=11 - i) for i in range(12)]
+    since = min(local_midnight(week_starts[0]), period.start_at)
+    received_in = Q(received_at__gte=period.start_at, received_at__lt=period.end_before)
+    aggregates = {}
+    for i, start in enumerate(week_starts):
+        a, b = local_midnight(start), local_midnight(start + dt.timedelta(days=7))
+        aggregates[f"new_{i}"] = Count("id", filter=Q(received_at__gte=a, received_at__lt=b))
+        aggregates[f"closed_{i}"] = Count("id", filter=Q(closed_at__gte=a, closed_at__lt=b))
+    for stage in STAGES:
+        aggregates[f"reached_{stage}"] = Count("id", filter=received_in & clue_reached_q(stage))
+    aggregates["closed_period"] = Count(
+        "id", filter=Q(closed_at__gte=period.start_at, closed_at__lt=period.end_before)
+    )
+    trend = clues.filter(Q(received_at__gte=since) | Q(closed_at__gte=since)).aggregate(**aggregates)
+
+    # 3. One row per unit: correlated counts, and the district scalars (letters, V3, V4, presale funds).
+    letters = letter_visible_to(user).filter(
+        created_at__gte=period.start_at, created_at__lt=period.end_before
+    )
+    # Every unit's row (the names of the clue ranking come from here), but a clerk's counts only for their own:
+    # the others' are zeros, and CASE never runs their subqueries.
+    only = scope.pk if scope is not None else (None if sees_all_units(user) else 0)
+    presale = fund_visible_to(user).filter(kind=FundKind.PRESALE)
+    scalars = {
+        "letters_reminder": _scalar(letters.filter(kind="reminder")),
+        "letters_escalation": _scalar(letters.filter(kind="escalation")),
+        "blacklist_listed": _scalar(BlacklistEntry.objects.filter(status=BlacklistStatus.LISTED)),
+        "presale_count": _scalar(presale),
+        "presale_balance": _scalar(presale, Sum("balance")),
+    }
+    # The emergency funds (one of each kind at most, D1): their id and balance as scalars too.
+    for kind in EMERGENCY_FUND_KINDS:
+        fund = fund_visible_to(user).filter(kind=kind).order_by("pk")
+        scalars[f"fund_{kind}_id"] = Coalesce(
+            Subquery(fund.values("pk")[:1], output_field=IntegerField()), Value(0)
+        )
+        scalars[f"fund_{kind}_balance"] = _scalar(fund, Sum("balance"))
+    if sees_all_units(user):
+        scalars["monitoring_overdue"] = _scalar(
+            KeyMonitoring.objects.filter(is_active=True, declaration_due_on__lt=today)
+        )
+    counts = {
+        "late": _count(project_filter_timeliness(Project.objects.all(), Timeliness.LATE, today), "unit"),
+        "overdue_unpushed": _count(
+            project_filter_timeliness(Project.objects.all(), Timeliness.OVERDUE, today), "unit"
+        ),
+        "flags": _count(UnitAccountability.objects.all(), "unit"),
+        "notices_overdue": _count(Notice.objects.filter(notice_overdue_condition(today)), "unit"),
+        "five_red": _count(ProjectCompliance.objects.filter(red_items__gt=0), "project__unit"),
+        "orders_overdue": _count(
+            RectificationOrder.objects.filter(status=RectificationStatus.OPEN, deadline__lt=today), "unit"
+        ),
+        "tasks_overdue": _count(MeetingTask.objects.filter(done_on__isnull=True, deadline__lt=today), "unit"),
+    }
+    if only is not None:
+        counts = {
+            k: Case(When(pk=only, then=v), default=Value(0), output_field=IntegerField())
+            for k, v in counts.items()
+        }
+    unit_rows = list(
+        Unit.objects.annotate(
+            **counts,
+            **scalars,
+        ).order_by("sort_order", "pk")
+    )
+    first = unit_rows[0] if unit_rows else None
+    district_scalars = {k: getattr(first, k, 0) for k in scalars}
+
+    # 4. The red 五制 projects (worst first).
+    red_projects = list(
+        visible_to(user, ProjectCompliance.objects.filter(red_items__gt=0), unit_field="project__unit")
+        .select_related("project", "project__unit", "project__street")
+        .order_by("-red_items", "project__name", "pk")[:10]
+    )
+    funds = [
+        {
+            "pk": district_scalars[f"fund_{k}_id"],
+            "name": k.label,
+            "balance": district_scalars[f"fund_{k}_balance"],
+        }
+        for k in EMERGENCY_FUND_KINDS
+        if district_scalars[f"fund_{k}_id"]
+    ]
+
+    return _assemble(
+        period=period,
+        now=now,
+        scope=scope,
+        grouped=grouped,
+        trend=trend,
+        week_starts=week_starts,
+        unit_rows=unit_rows,
+        scalars=district_scalars,
+        red_projects=red_projects,
+        funds=funds,
+        district=sees_all_units(user),
+        only=only,
+    )
+
+
+def _clue_link(value, **params) -> Figure:
+    return Figure(value, "clues:clue_list", params)
+
+
+def _assemble(
+    *,
+    period,
+    now,
+    scope,
+    grouped,
+    trend,
+    week_starts,
+    unit_rows,
+    scalars,
+    red_projects,
+    funds,
+    district,
+    only,
+) -> Dashboard:
+    names = {u.pk: u.name for u in unit_rows}
+
+    # Open clues by stage and colour.
+    open_stages = [s for s in STAGES if s != ClueStatus.CLOSED]
+    cells = {(s, c): 0 for s in open_stages for c in (Colour.RED, Colour.YELLOW, Colour.GREEN)}
+    by_unit: dict = {}
+    by_street: dict = {}
+    for row in grouped:
+        cells[(row["status"], row["colour"])] += row["n"]
+        for key, bucket in ((row["responsible_unit_id"], by_unit), (row["street_id"], by_street)):
+            entry = bucket.setdefault(key, {"red": 0, **dict.fromkeys(STEPS, 0)})
+            if row["colour"] == Colour.RED:
+                entry["red"] += row["n"]
+            for step in STEPS:
+                entry[step] += row[step]
+    labels = dict(ClueStatus.choices)
+    stages = []
+    for s in open_stages:
+        counts = {
+            c: _clue_link(cells[(s, c)], status=s, colour=c)
+            for c in (Colour.RED, Colour.YELLOW, Colour.GREEN)
+        }
+        stages.append(
+            {
+                "code": s,
+                "label": labels[s],
+                "colours": counts,
+                "total": _clue_link(sum(int(f) for f in counts.values()), status=s),
+            }
+        )
+    colour_totals = {
+        c: _clue_link(sum(cells[(s, c)] for s in open_stages), status="open", colour=c)
+        for c in (Colour.RED, Colour.YELLOW, Colour.GREEN)
+    }
+    open_total = _clue_link(sum(cells.values()), status="open")
+
+    def rank(bucket, *, street: bool) -> list[RankRow]:
+        rows = []
+        for key, entry in bucket.items():
+            if not entry["red"] and not any(entry[s] for s in STEPS):
+                continue
+            if street:
+                where, name = {"street": key}, names.get(key, "")
+            elif key is None:
+                # Not dispatched yet: HRSS holds them (C6); the list finds them by their stage.
+                where, name = {"status": ClueStatus.REGISTERED}, "未交办（区人社局待交办）"
+            else:
+                where, name = {"unit": key}, names.get(key, "")
+            rows.append(
+                RankRow(
+                    key=key,
+                    name=name,
+                    red=_clue_link(entry["red"], colour=Colour.RED, **where),
+                    steps={s: _clue_link(entry[s], **{OVERDUE_STEP_PARAM: s}, **where) for s in STEPS},
+                    total_steps=sum(entry[s] for s in STEPS),
+                )
+            )
+        rows.sort(key=lambda r: (-int(r.red), -r.total_steps, r.name))
+        return rows
+
+    step_totals = {
+        s: _clue_link(sum(e[s] for e in by_unit.values()), **{OVERDUE_STEP_PARAM: s}) for s in STEPS
+    }
+
+    # The 12 weeks and the funnel.
+    weeks = []
+    for i, start in enumerate(week_starts):
+        end = start + dt.timedelta(days=6)
+        weeks.append(
+            {
+                "start": start,
+                "end": end,
+                "new": _clue_link(trend[f"new_{i}"], received_from=start, received_to=end),
+                "closed": _clue_link(trend[f"closed_{i}"], closed_from=start, closed_to=end),
+            }
+        )
+    funnel_labels = {
+        ClueStatus.REGISTERED: "接收登记",
+        ClueStatus.DISPATCHED: "已交办（第1步）",
+        ClueStatus.ACKNOWLEDGED: "已签收（第2步）",
+        ClueStatus.IN_PROGRESS: "有进展（第4步）",
+        ClueStatus.RESULT_SUBMITTED: "已报结果",
+        ClueStatus.CLOSED: "已办结",
+    }
+    received_total = trend[f"reached_{ClueStatus.REGISTERED}"]
+    funnel = []
+    for stage in STAGES:
+        n = trend[f"reached_{stage}"]
+        params = {"received_from": period.start, "received_to": period.end}
+        if stage != ClueStatus.REGISTERED:
+            params[REACHED_PARAM] = stage
+        funnel.append(
+            {
+                "stage": stage,
+                "label": funnel_labels[stage],
+                "figure": _clue_link(n, **params),
+                "share": round(100 * n / received_total) if received_total else 0,
+            }
+        )
+    received = _clue_link(received_total, received_from=period.start, received_to=period.end)
+    closed = _clue_link(trend["closed_period"], closed_from=period.start, closed_to=period.end)
+    letters = {
+        kind: Figure(
+            scalars[f"letters_{kind}"],
+            "clues:letter_list",
+            {"kind": kind, "date_from": period.start, "date_to": period.end},
+        )
+        for kind in ("reminder", "escalation")
+    }
+
+    # Per unit.
+    rows = []
+    for u in unit_rows:
+        row = UnitRow(
+            unit=u,
+            late=Figure(u.late, "projects:ledger", {"timeliness": "late", "unit": u.pk}),
+            overdue_unpushed=Figure(
+                u.overdue_unpushed,
+                "projects:ledger",
+                {"timeliness": "overdue", "unit": u.pk},
+            ),
+            flags=Figure(u.flags, "supervision:dashboard_flag_list", {"unit": u.pk}),
+            notices_overdue=Figure(u.notices_overdue, "deposits:overdue_list", {"unit": u.pk}),
+            five_red=Figure(u.five_red, "supervision:five_list", {"state": "red", "unit": u.pk}),
+            orders_overdue=Figure(
+                u.orders_overdue,
+                "supervision:oversight_order_list",
+                {"status": "open", "overdue": 1, "unit": u.pk},
+            ),
+            tasks_overdue=Figure(
+                u.tasks_overdue, "supervision:meeting_task_list", {"overdue": 1, "done": 0, "unit": u.pk}
+            ),
+        )
+        if (row.total and only is None) or u.pk == only:
+            rows.append(row)
+    rows.sort(key=lambda r: (-r.total, r.unit.sort_order, r.unit.pk))
+
+    def total(attr: str, url_name: str, params: dict) -> Figure:
+        return Figure(sum(int(getattr(r, attr)) for r in rows), url_name, params)
+
+    unit_totals = {
+        "late": total("late", "projects:ledger", {"timeliness": "late"}),
+        "overdue_unpushed": total("overdue_unpushed", "projects:ledger", {"timeliness": "overdue"}),
+        "flags": total("flags", "supervision:dashboard_flag_list", {}),
+        "notices_overdue": total("notices_overdue", "deposits:overdue_list", {}),
+        "five_red": total("five_red", "supervision:five_list", {"state": "red"}),
+        "orders_overdue": total(
+            "orders_overdue", "supervision:oversight_order_list", {"status": "open", "overdue": 1}
+        ),
+        "tasks_overdue": total("tasks_overdue", "supervision:meeting_task_list", {"overdue": 1, "done": 0}),
+    }
+    if scope is not None:  # a clerk's lists show their unit's records anyway; the links say so too
+        for f in unit_totals.values():
+            f.params = {**f.params, "unit": scope.pk}
+
+    return Dashboard(
+        period=period,
+        now=now,
+        scope_unit=scope,
+        district=district,
+        stages=stages,
+        colour_totals=colour_totals,
+        open_total=open_total,
+        by_unit=rank(by_unit, street=False),
+        by_street=rank(by_street, street=True),
+        step_totals=step_totals,
+        weeks=weeks,
+        funnel=funnel,
+        received=received,
+        closed=closed,
+        letters=letters,
+        units=rows,
+        unit_totals=unit_totals,
+        red_projects=red_projects,
+        funds=funds,
+        presale={
+            "count": scalars["presale_count"],
+            "balance": Decimal(scalars["presale_balance"] or 0),
+            "figure": Figure(scalars["presale_count"], "deposits:fund_list", {}),
+        },
+        monitoring_overdue=(
+            Figure(scalars["monitoring_overdue"], "supervision:oversight_monitoring_list", {"overdue": 1})
+            if district
+            else None
+        ),
+        blacklist_listed=Figure(
+            scalars["blacklist_listed"], "supervision:blacklist_list", {"status": "listed"}
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------------------- 检讨 (P6) list
+
+
+def flag_search(user, *, unit: str = "") -> QuerySet[UnitAccountability]:
+    """P6 second half: the units flagged for 检讨 (the dashboard's numbers list these), scoped like the board:
+    HRSS, leaders and admins all, a clerk their unit's."""
+    qs = visible_to(user, UnitAccountability.objects.all(), unit_field="unit").select_related(
+        "unit", "project", "clue"
+    )
+    if str(unit).isdigit():
+        qs = qs.filter(unit_id=int(unit))
+    return qs.order_by("-created_at", "-id")
 
 
 def register() -> None:
-    """Policy parameters, actions, sweeps, panels of this part (called from supervision.apps)."""
+    """Nothing to register: the dashboard only reads (the scorecards' job kind is in supervision.scorecards)."""
 
 
 def seed_demo_records() -> None:
-    """Demo records of this part (called from seed_demo)."""
+    """The dashboard has no records of its own; `seed_demo --projects N --clues M` is supervision.bulk_demo."""

@@ -4,11 +4,11 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from clues import selectors as clue_selectors
-from common.access import may_register_clue, sees_all_units
+from common.access import is_read_only, may_register_clue, sees_all_units
 from common.policy import policy_value
 from common.sweeps import sweep_health
 from projects import selectors as project_selectors
@@ -19,6 +19,8 @@ from supervision import meetings
 @login_required
 def home(request):
     user = request.user
+    if is_read_only(user):  # a leader's home is the dashboard (issue 9 part 5); 待办 is for those who act
+        return redirect("supervision:dashboard")
     today = timezone.localdate()
     context = {"today": today}
     if sees_all_units(user):

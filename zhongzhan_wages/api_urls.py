@@ -21,6 +21,7 @@ from deposits.api import (
 )
 from projects.api import EnterpriseViewSet, ProjectViewSet
 from supervision.api_blacklist import BlacklistEntryViewSet
+from supervision.api_dashboard import DashboardViewSet, ScorecardViewSet
 from supervision.api_five_systems import FiveSystemsViewSet
 from supervision.api_meetings import JointMeetingViewSet, MeetingTaskViewSet
 from supervision.api_oversight import (
@@ -53,6 +54,8 @@ router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("rectification-orders", RectificationOrderViewSet, basename="rectification-order")
 router.register("key-monitorings", KeyMonitoringViewSet, basename="key-monitoring")
 router.register("delay-reports", DelayReportViewSet, basename="delay-report")
+router.register("dashboard", DashboardViewSet, basename="dashboard")
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
 
 urlpatterns = [
     path("token/", ObtainTokenView.as_view(), name="api-token"),

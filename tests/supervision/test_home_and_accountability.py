@@ -144,7 +144,8 @@ def test_p6_the_accountability_link_is_offered_only_to_those_who_may_open_it(
 ):
     url = reverse("supervision:accountability")
     assert url not in visit(client, zhujian, time_machine, at(2026, 10, 20), reverse("home")).content.decode()
-    assert url in visit(client, leader, time_machine, at(2026, 10, 20, 11), reverse("home")).content.decode()
+    leader_home = visit(client, leader, time_machine, at(2026, 10, 20, 11), reverse("supervision:dashboard"))
+    assert url in leader_home.content.decode()
 
 
 # --- home (待办) ----------------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def test_clerk_home_without_drafts_tells_a_first_time_user_what_to_do(client, st
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["dispatcher", "leader"])
+@pytest.mark.parametrize("who", ["dispatcher"])
 def test_hrss_and_leader_home_shows_district_totals(client, district, request, who, time_machine):
     # 10-20 08:00: the last 7 days reach back to 10-13 08:00, so B's push counts and A's does not.
     response = visit(client, request.getfixturevalue(who), time_machine, at(2026, 10, 20, 8), reverse("home"))
@@ -361,3 +362,10 @@ def test_petition_bureau_home_offers_intake_and_lists_its_open_petitions(client,
     client.force_login(clerk)
     page = client.get(reverse("home")).content.decode()
     assert "＋ 登记线索" in page and clue.number in page and "见上方" not in page
+
+
+@pytest.mark.django_db
+def test_a_leaders_home_is_the_dashboard(client, leader):
+    client.force_login(leader)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("supervision:dashboard")

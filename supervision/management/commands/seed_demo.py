@@ -14,7 +14,16 @@ from projects import demo as projects_demo
 
 
 class Command(BaseCommand):
-    help = "载入演示数据（可重复执行）：单位、演示用户、演示项目"
+    help = "载入演示数据（可重复执行）：单位、演示用户、演示项目；--projects N --clues M 另加批量数据"
+
+    def add_arguments(self, parser):
+        # Issue 9 part 7: a large data set on top (supervision.bulk_demo), for benchmarks and load tests.
+        parser.add_argument(
+            "--projects", type=int, default=0, help="另加 N 个批量演示项目（含通知书、五制、整改、会议任务）"
+        )
+        parser.add_argument(
+            "--clues", type=int, default=0, help="另加 M 条批量演示线索（各阶段、函件、检讨记录）"
+        )
 
     def handle(self, *args, **options):
         if not settings.DEMO_DATA_ALLOWED:
@@ -42,6 +51,15 @@ class Command(BaseCommand):
             for part in (five_systems, oversight, blacklist, meetings):
                 part.seed_demo_records()
         self.stdout.write(f"演示项目：新增 {created} 个")
+        if options.get("projects") or options.get("clues"):
+            from supervision import bulk_demo
+
+            added = bulk_demo.build(
+                projects=max(0, options["projects"]),
+                clues=max(0, options["clues"]),
+                progress=self.stdout.write,
+            )
+            self.stdout.write("批量演示数据：" + "，".join(f"{k} {v}" for k, v in added.items()))
         self.stdout.write("演示账号（密码相同）：")
         for username, password, who in logins:
             self.stdout.write(f"  {username:<10} / {password}   {who}")

@@ -1,0 +1,218 @@
+"""Issue 9 figures for the leaders' dashboard and the V6 scorecards, on a PostgreSQL database of the bench's own
+(`zz_bench_dashboard` on 127.0.0.1, dropped afterwards):
+
+    .venv/bin/python bench/dashboard_bench.py                  # 1,000 → 100,000 clues, 100 → 10,000 projects
+    .venv/bin/python bench/dashboard_bench.py --million        # then on to 1,000,000 clues (if the fill < 10 min)
+
+1. The fill: supervision.bulk_demo.build (what `seed_demo --projects N --clues M` runs) — seconds per step.
+2. The dashboard (supervision:dashboard) as a leader and as a clerk (区住房城乡建设局), period week and year:
+   median server time of `--repeat` requests through Django's test client after one warm-up, and the number of
+   SQL queries — at each size (the count must not change with the data; tests assert it at 20 vs 200).
+3. The scorecards for all units over a year: the page, the Excel export (compute + write: what the view, or above
+   20,000 clues its background job, does) and the PDF render (scorecard_pdf, what its job runs) — seconds.
+
+Each figure runs in its own child process; the machine's load average is printed with the figures (2 shared
+cores: medians, not means). No timing is asserted anywhere.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _stack import ROOT, base_env, drop_pg_database, recreate_pg_database, run_python  # noqa: E402
+
+PG_NAME = "zz_bench_dashboard"
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def child_setup() -> None:
+    _django()
+    from django.core.management import call_command
+
+    from common.models import Role, Unit, User
+    from deposits.models import Fund, FundKind
+
+    call_command("loaddata", "units", verbosity=0)
+    call_command("loaddata", "institutions", verbosity=0)
+    hrss = Unit.objects.get(unit_type="hrss")
+    User.objects.create(username="renshe", unit=hrss, role=Role.DISPATCHER, full_name="调度员")
+    User.objects.create(username="lingdao", unit=None, role=Role.LEADER, full_name="区领导")
+    User.objects.create(
+        username="zhujian", unit=Unit.objects.get(name="区住房城乡建设局"), role=Role.CLERK, full_name="住建"
+    )
+    finance = Unit.objects.get(short_name="财政")
+    Fund.objects.create(kind=FundKind.REVOLVING, name="应急周转金", unit=finance, balance=950000)
+    Fund.objects.create(kind=FundKind.RESERVE, name="应急储备金", unit=finance, balance=4000000)
+    print(json.dumps({"ok": True}))
+
+
+def child_fill(projects: int, clues: int) -> None:
+    _django()
+    from django.db import connection
+
+    from supervision import bulk_demo
+
+    started = time.perf_counter()
+    counts = bulk_demo.build(projects=projects, clues=clues)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    from clues.models import Clue
+    from projects.models import Project
+
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "added": counts,
+                "clues": Clue.objects.count(),
+                "projects": Project.objects.count(),
+            }
+        )
+    )
+
+
+def _timed(client, url, params, repeat):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url, params)  # warm-up: templates, url resolver, content types
+    times, queries = [], 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get(url, params)
+            times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+        queries = len(ctx.captured_queries)
+    return statistics.median(times) * 1000, queries
+
+
+def child_dashboard(repeat: int) -> None:
+    _django()
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+
+    from common.models import User
+
+    setup_test_environment()
+    url = reverse("supervision:dashboard")
+    results = []
+    for username in ("lingdao", "zhujian"):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        for period in ("week", "year"):
+            ms, queries = _timed(client, url, {"period": period}, repeat)
+            results.append({"case": f"{username} {period}", "ms": ms, "queries": queries})
+    print(json.dumps(results))
+
+
+def child_scorecards(repeat: int) -> None:
+    _django()
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+
+    from common.models import User
+    from supervision import dashboard, scorecards
+
+    setup_test_environment()
+    leader = User.objects.get(username="lingdao")
+    client = Client()
+    client.force_login(leader)
+    out = {}
+    url = reverse("supervision:scorecard_list")
+    client.get(url, {"period": "year"})
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        assert client.get(url, {"period": "year"}).status_code == 200
+        times.append(time.perf_counter() - started)
+    out["page"] = statistics.median(times)
+    period = dashboard.period_for("year")
+    out["excel_as_job"] = scorecards.scorecard_export_needs_job(period)
+    times = []
+    for _ in range(repeat):  # what the export (the view, or its background job) does: compute and write
+        started = time.perf_counter()
+        table = scorecards.scorecards(leader, period=period)
+        computed = time.perf_counter()
+        scorecards.scorecard_xlsx(table)
+        times.append((time.perf_counter() - started, computed - started))
+    out["excel"] = statistics.median(t for t, _ in times)
+    out["compute"] = statistics.median(c for _, c in times)
+    times = []
+    for _ in range(max(3, repeat // 2)):
+        started = time.perf_counter()
+        pdf = scorecards.scorecard_pdf(table)
+        times.append(time.perf_counter() - started)
+    out["pdf_first"], out["pdf"] = times[0], statistics.median(times[1:])
+    out["pdf_bytes"], out["units"] = len(pdf), len(table.rows)
+    print(json.dumps(out))
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--million", action="store_true", help="go on to 1,000,000 clues")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--arg", type=int, nargs="*", default=[], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        {"setup": child_setup, "fill": lambda: child_fill(*args.arg), "dashboard": lambda: child_dashboard(*args.arg),
+         "scorecards": lambda: child_scorecards(*args.arg)}[args.child]()  # fmt: skip
+        return
+
+    url = recreate_pg_database(PG_NAME)
+    env = base_env(DATABASE_URL=url)
+    me = str(Path(__file__).resolve())
+
+    def child(name, *numbers, timeout=3600):
+        out = run_python(env, me, "--child", name, "--arg", *map(str, numbers), timeout=timeout)
+        return json.loads(out.splitlines()[-1])
+
+    print(f"PostgreSQL {PG_NAME}, {os.cpu_count()} cores, load {_load()}; medians of {args.repeat} requests")
+    try:
+        run_python(env, "manage.py", "migrate", "--noinput", "-v", "0")
+        run_python(env, me, "--child", "setup")
+        steps = [(100, 1_000), (9_900, 99_000)]
+        if args.million:
+            steps.append((0, 900_000))
+        for projects, clues in steps:
+            fill = child("fill", projects, clues)
+            print(
+                f"\n{fill['clues']:,} clues / {fill['projects']:,} projects "
+                f"(fill +{clues:,} clues +{projects:,} projects: {fill['seconds']:.0f} s; "
+                f"letters +{fill['added'].get('letters', 0):,}); load {_load()}"
+            )
+            for row in child("dashboard", args.repeat):
+                print(f"   dashboard {row['case']:<14} {row['ms']:8.1f} ms  {row['queries']:3d} queries")
+            sc = child("scorecards", max(3, args.repeat // 3))
+            print(
+                f"   scorecards, all {sc['units']} units, this year: compute {sc['compute']:.2f} s, "
+                f"page {sc['page']:.2f} s, Excel {sc['excel']:.2f} s"
+                f"{' (a background job)' if sc['excel_as_job'] else ''}, PDF {sc['pdf']:.2f} s "
+                f"(first {sc['pdf_first']:.2f} s, {sc['pdf_bytes'] // 1024} KB)"
+            )
+    finally:
+        drop_pg_database(PG_NAME)
+
+
+if __name__ == "__main__":
+    main()

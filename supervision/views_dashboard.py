@@ -1,0 +1,220 @@
+"""Issue 9 parts 5 and 6: the leaders' dashboard, the 检讨 list behind its numbers, and the V6 scorecards (page,
+Excel, PDF). Thin: supervision.dashboard and supervision.scorecards read; the charts below only place what they
+computed on an SVG canvas (server-rendered, no script, legible in black and white: every bar carries its number
+and the two series of the trend differ by pattern, not colour)."""
+
+import datetime as dt
+import math
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from common.access import sees_all_units
+from common.jobs import job_start
+from common.models import Unit
+from common.xlsx import xlsx_response
+
+from . import dashboard as selectors
+from . import scorecards as cards
+
+PAGE_SIZE = 20
+
+
+# -------------------------------------------------------------------------------------------------- charts
+
+
+def _nice_max(value: int) -> int:
+    """The axis' top: the value rounded up to 1, 2 or 5 × 10^k (at least 4, so four ticks stay whole)."""
+    if value <= 4:
+        return 4
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if step * power >= value:
+            top = step * power
+            return top if top % 4 == 0 else top * 2 if (top * 2) % 4 == 0 else top
+    return value
+
+
+def trend_chart(weeks: list[dict]) -> dict:
+    """New vs closed clues per week (12 weeks): two bars per week, solid and hatched, each labelled."""
+    width, height, left, right, top, bottom = 660, 250, 40, 10, 26, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = _nice_max(max([int(w["new"]) for w in weeks] + [int(w["closed"]) for w in weeks] + [1]))
+    group = plot_w / len(weeks)
+    bar = group * 0.34
+    bars = []
+    for i, w in enumerate(weeks):
+        x0 = left + i * group + group * 0.14
+        for j, key in enumerate(("new", "closed")):
+            fig = w[key]
+            h = plot_h * int(fig) / top_value
+            bars.append(
+                {
+                    "x": round(x0 + j * (bar + 2), 1),
+                    "y": round(top + plot_h - h, 1),
+                    "w": round(bar, 1),
+                    "h": round(h, 1),
+                    "label_x": round(x0 + j * (bar + 2) + bar / 2, 1),
+                    "label_y": round(top + plot_h - h - 3, 1),
+                    "series": key,
+                    "figure": fig,
+                    "title": f"{w['start']:%m-%d}至{w['end']:%m-%d} {'新收' if key == 'new' else '办结'} {fig.value} 件",
+                }
+            )
+    ticks = [{"y": round(top + plot_h - plot_h * k / 4, 1), "value": top_value * k // 4} for k in range(5)]
+    labels = [
+        {"x": round(left + i * group + group / 2, 1), "text": f"{w['start']:%m-%d}"}
+        for i, w in enumerate(weeks)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right_x": width - right,
+        "base_y": top + plot_h,
+        "bars": bars,
+        "ticks": ticks,
+        "labels": labels,
+        "label_y": top + plot_h + 16,
+    }
+
+
+def units_chart(rows: list, limit: int = 10) -> dict:
+    """Overdue (red) clues by unit, the worst `limit`: one hatched bar each with its number."""
+    rows = [r for r in rows if int(r.red)][:limit]
+    row_h, label_w, bar_w, width = 24, 200, 270, 520
+    top_value = max([int(r.red) for r in rows] + [1])
+    items = []
+    for i, r in enumerate(rows):
+        w = bar_w * int(r.red) / top_value
+        items.append(
+            {
+                "y": i * row_h + 4,
+                "text_y": i * row_h + 17,
+                "name": r.name if len(r.name) <= 13 else r.name[:12] + "…",
+                "full_name": r.name,
+                "w": round(max(w, 1.5), 1),
+                "value_x": round(label_w + w + 6, 1),
+                "figure": r.red,
+            }
+        )
+    return {"width": width, "height": len(rows) * row_h + 8, "label_w": label_w, "items": items}
+
+
+def funnel_chart(funnel: list[dict]) -> dict:
+    """The C3 ladder as a funnel: the period's clues, and how many reached each stage (centred bars)."""
+    row_h, label_w, area_w, width = 34, 130, 250, 520
+    centre = label_w + area_w / 2
+    items = []
+    for i, f in enumerate(funnel):
+        w = area_w * f["share"] / 100 if int(f["figure"]) else 0
+        items.append(
+            {
+                "y": i * row_h + 4,
+                "text_y": i * row_h + 22,
+                "x": round(centre - w / 2, 1),
+                "w": round(max(w, 1.5), 1),
+                "label": f["label"],
+                "figure": f["figure"],
+                "share": f["share"],
+                "value_x": label_w + area_w + 12,
+            }
+        )
+    return {"width": width, "height": len(funnel) * row_h + 8, "items": items}
+
+
+# -------------------------------------------------------------------------------------------------- pages
+
+
+@login_required
+def dashboard(request):
+    """The leaders' dashboard (督办看板): district-wide for HRSS, leaders and admins, the own unit for a clerk."""
+    period = selectors.period_for(request.GET.get("period"))
+    figures = selectors.dashboard_figures(request.user, period=period)
+    return render(
+        request,
+        "supervision/dashboard/dashboard.html",
+        {
+            "d": figures,
+            "periods": list(selectors.PERIODS.items()),
+            "trend": trend_chart(figures.weeks),
+            "units_chart": units_chart(figures.by_unit),
+            "funnel_chart": funnel_chart(figures.funnel),
+        },
+    )
+
+
+@login_required
+def flag_list(request):
+    """P6: the units flagged for 检讨 (a petition clue on a project pushed late or never pushed)."""
+    unit = request.GET.get("unit", "")
+    qs = selectors.flag_search(request.user, unit=unit)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    units = (
+        Unit.objects.filter(is_active=True).order_by("sort_order", "pk")
+        if sees_all_units(request.user)
+        else None
+    )
+    return render(
+        request,
+        "supervision/dashboard/flag_list.html",
+        {"page": page, "query": query.urlencode(), "units": units, "unit": unit},
+    )
+
+
+def _scorecard_period(request) -> selectors.Period:
+    on = request.GET.get("on") or request.POST.get("on")
+    try:
+        day = dt.date.fromisoformat(on) if on else None
+    except ValueError:
+        day = None
+    return selectors.period_for(request.GET.get("period") or request.POST.get("period") or "year", day)
+
+
+@login_required
+def scorecard_list(request):
+    """V6: each unit's scorecard for the period, with the formula of every score; a clerk's own unit only."""
+    period = _scorecard_period(request)
+    table = cards.scorecards(request.user, period=period)
+    return render(
+        request,
+        "supervision/dashboard/scorecards.html",
+        {
+            "table": table,
+            "periods": list(selectors.PERIODS.items()),
+            "steps": [(s, table.step_labels[s]) for s in selectors.STEPS],
+            "query": f"period={period.code}&on={period.end:%Y-%m-%d}",
+        },
+    )
+
+
+@login_required
+def scorecard_export(request):
+    """The annual-assessment workbook; a period with many clues is written by a worker (its job page offers it)."""
+    period = _scorecard_period(request)
+    if cards.scorecard_export_needs_job(period):
+        job = job_start(
+            kind=cards.XLSX_JOB_KIND,
+            user=request.user,
+            params={"period": period.code, "on": period.end.isoformat()},
+        )
+        return redirect(job)
+    table = cards.scorecards(request.user, period=period)
+    return xlsx_response(cards.scorecard_xlsx(table), cards.scorecard_xlsx_filename(table))
+
+
+@login_required
+@require_POST
+def scorecard_print(request):
+    """The PDF takes 1–2 s to render: a background job, whose page offers the file (common.jobs)."""
+    period = _scorecard_period(request)
+    job = job_start(
+        kind=cards.PDF_JOB_KIND,
+        user=request.user,
+        params={"period": period.code, "on": period.end.isoformat()},
+    )
+    return redirect(job)
