@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from common.access import sees_all_units
 from common.jobs import job_start
 from common.models import Unit
+from common.sweeps import sweep_alarms_cached
 from common.xlsx import xlsx_response
 
 from . import dashboard as selectors
@@ -142,6 +143,8 @@ def dashboard(request):
             "trend": trend_chart(figures.weeks),
             "units_chart": units_chart(figures.by_unit),
             "funnel_chart": funnel_chart(figures.funnel),
+            # Issue 8: a leader must never see a silent scheduler (common.sweeps.sweep_alarms, cached a minute).
+            "sweep_alarms": sweep_alarms_cached(),
         },
     )
 

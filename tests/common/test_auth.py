@@ -265,7 +265,7 @@ NEW_PASSWORD = "Qiang-Mima-2026!"
 @pytest.mark.django_db
 def test_every_page_header_links_to_the_password_page(client, leader):
     client.force_login(leader)
-    assert 'href="/password/"' in client.get("/").content.decode()
+    assert 'href="/password/"' in client.get("/", follow=True).content.decode()
 
 
 @pytest.mark.django_db

@@ -75,10 +75,27 @@ def test_a_stopped_sweep_shows_on_the_health_page_and_fails_sweep_status(
 
 
 @pytest.mark.django_db
-def test_home_warns_hrss_and_leaders_of_a_stopped_sweep(client, leader, toy_sweep, time_machine):
+def test_home_warns_hrss_and_leaders_of_a_stopped_sweep(client, leader, dispatcher, toy_sweep, time_machine):
     time_machine.move_to(at(2026, 12, 1, 9), tick=False)
-    client.force_login(leader)
+    client.force_login(dispatcher)
     assert "从未运行" in client.get(reverse("home")).content.decode()
+    client.force_login(leader)  # the leader's home is the dashboard
+    page = client.get(reverse("home"), follow=True).content.decode()
+    assert "“测试巡检”已停止或从未运行" in page
+
+
+@pytest.mark.django_db
+def test_sweep_alarms_in_one_query_and_quiet_when_all_run(toy_sweep, time_machine, django_assert_num_queries):
+    time_machine.move_to(at(2026, 12, 1, 9), tick=False)
+    for entry in sweeps.registered_sweeps():
+        SweepRun.objects.create(
+            name=entry.name, started_at=at(2026, 12, 1, 8, 58), as_of=at(2026, 12, 1, 8, 58), ok=True
+        )
+    with django_assert_num_queries(1):
+        assert sweeps.sweep_alarms() == []
+    # The toy sweep (every 5 min) last ran 20 minutes ago: 3 intervals missed; the others ran 2 minutes ago.
+    SweepRun.objects.filter(name="tests.toy").update(started_at=at(2026, 12, 1, 8, 40))
+    assert [(a.sweep.name, a.state) for a in sweeps.sweep_alarms()] == [("tests.toy", "已停止或从未运行")]
 
 
 @pytest.mark.django_db
