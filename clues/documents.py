@@ -11,9 +11,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from common.formats import format_money
+from common.formats import format_money, format_official_date
 from common.models import IssuedDocument
-from deposits.documents import cn_date
 
 from .models import Clue, LetterKind
 
@@ -36,7 +35,7 @@ def letter_number(*, year: int, n: int) -> str:
 
 def cn_datetime(value: dt.datetime) -> str:
     local = timezone.localtime(value)
-    return f"{cn_date(local.date())}{local.hour}时{local.minute:02d}分"
+    return f"{format_official_date(local.date())}{local.hour}时{local.minute:02d}分"
 
 
 def steps_missed(clue: Clue, now: dt.datetime) -> list[str]:
@@ -96,8 +95,8 @@ def letter_facts(
         "responsible_person": clue.responsible_person,
         "status": clue.get_status_display(),
         "steps_missed": steps_missed(clue, now),
-        "reply_by": cn_date(timezone.localtime(reply_by).date()),
-        "date": cn_date(local_now.date()),
+        "reply_by": format_official_date(timezone.localtime(reply_by).date()),
+        "date": format_official_date(local_now.date()),
         "contact": CONTACT,
     }
 

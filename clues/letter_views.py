@@ -11,8 +11,7 @@ from common.documents import document_response
 from common.formats import format_datetime
 from common.models import Notification, Unit
 from common.sweeps import sweep
-from common.xlsx import xlsx_response
-from deposits.exports import write_table
+from common.xlsx import write_table, xlsx_response
 
 from . import selectors
 from .models import LetterKind, LetterStatus

@@ -13,8 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from common.access import sees_all_units
 from common.formats import format_date, format_datetime
 from common.policy import policy_value
-from common.xlsx import xlsx_response
-from deposits.exports import write_table
+from common.xlsx import write_table, xlsx_response
 
 from . import review as reviews
 from . import selectors

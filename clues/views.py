@@ -32,8 +32,7 @@ from common.formats import format_date, format_datetime
 from common.masking import mask_id_number, mask_name, mask_phone
 from common.panels import enterprise_flags
 from common.validators import normalize_phone
-from common.xlsx import xlsx_response
-from deposits.exports import write_table
+from common.xlsx import write_table, xlsx_response
 from projects.models import Enterprise, Project
 
 from . import forms, ladder, selectors, services

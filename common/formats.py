@@ -25,6 +25,11 @@ def format_date(value: dt.date | None) -> str:
     return value.strftime(DATE_FORMAT)
 
 
+def format_official_date(value: dt.date) -> str:
+    """The date of an official document (通知书, 函): 2026年12月1日 — Arabic numerals, no leading zeros."""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
 def format_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return ""

@@ -24,9 +24,8 @@ from common.access import (
 from common.audit import timeline
 from common.models import Unit
 from common.policy import policy_value
-from common.xlsx import xlsx_response
+from common.xlsx import write_table, xlsx_response
 from deposits import forms, selectors, services
-from deposits.exports import write_table
 from deposits.models import (
     EMERGENCY_FUND_KINDS,
     DepositForm,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.utils import timezone
 
+from common.formats import format_official_date
 from common.models import IssuedDocument
 
 NOTICE_TEMPLATE = "deposits/notice_pdf.html"
@@ -23,11 +22,6 @@ def unit_header(name: str) -> str:
     return f"焦作市中站区{name}"
 
 
-def cn_date(value: dt.date) -> str:
-    """The official letter's date: 2026年12月1日."""
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 def notice_render(document: IssuedDocument) -> tuple[str, dict]:
     from deposits.models import Notice
 
@@ -40,6 +34,6 @@ def notice_render(document: IssuedDocument) -> tuple[str, dict]:
         "contractor": notice.contractor.name,
         "project_name": notice.project.name,
         "deadline_days": notice.deadline_days,
-        "deadline": cn_date(notice.deadline),
-        "issued_on": cn_date(issued_on),
+        "deadline": format_official_date(notice.deadline),
+        "issued_on": format_official_date(issued_on),
     }

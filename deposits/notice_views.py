@@ -13,9 +13,8 @@ from common.audit import timeline
 from common.documents import PRINT_MAX_DOCUMENTS, document_response, documents_print_start
 from common.formats import format_date, format_datetime
 from common.models import Unit
-from common.xlsx import xlsx_response
+from common.xlsx import write_table, xlsx_response
 from deposits import selectors, services
-from deposits.exports import write_table
 from deposits.notice_forms import NoticeFilterForm, NoticeReceiptForm
 from projects.selectors import project_visible_to
 

@@ -16,8 +16,7 @@ from common.access import require_writer, sees_all_units
 from common.audit import timeline
 from common.models import Unit
 from common.policy import policy_snapshot
-from common.xlsx import xlsx_response
-from deposits.exports import write_table
+from common.xlsx import write_table, xlsx_response
 from projects.models import Project
 
 from . import five_systems as five

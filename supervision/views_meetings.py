@@ -17,8 +17,7 @@ from django.views.decorators.http import require_POST
 from common.access import is_hrss, is_read_only, require_writer, sees_all_units
 from common.audit import timeline
 from common.models import Unit
-from common.xlsx import xlsx_response
-from deposits.exports import write_table
+from common.xlsx import write_table, xlsx_response
 
 from . import meetings
 from .models import MeetingStatus

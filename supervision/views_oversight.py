@@ -28,8 +28,7 @@ from common.audit import timeline
 from common.formats import format_date
 from common.models import Unit, UnitType
 from common.validators import normalize_uscc
-from common.xlsx import xlsx_response
-from deposits.exports import write_table
+from common.xlsx import write_table, xlsx_response
 from projects.models import Enterprise
 
 from . import oversight
