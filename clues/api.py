@@ -18,6 +18,8 @@ from rest_framework.response import Response
 
 from clues import services
 from clues.filters import clue_search
+from clues.forms import REACHED_CHOICES
+from clues.ladder import STEP_LABELS
 from clues.models import (
     AttachmentKind,
     Category,
@@ -101,10 +103,26 @@ class ClueQuerySerializer(serializers.Serializer):
     )
     date_from = serializers.DateField(required=False, allow_null=True, help_text="接收日期起（含）")
     date_to = serializers.DateField(required=False, allow_null=True, help_text="接收日期止（含）")
+    overdue_step = serializers.ChoiceField(
+        choices=list(STEP_LABELS.items()),
+        required=False,
+        allow_blank=True,
+        help_text="C3 逾期环节：该环节已到期仍未完成的在办线索（dispatch 交办、feedback 签收反馈、reminder 提醒函、"
+        "escalation 报告区政府主要领导）",
+    )
+    reached = serializers.ChoiceField(
+        choices=REACHED_CHOICES,
+        required=False,
+        allow_blank=True,
+        help_text="办理进度：已到该阶段或其后的线索",
+    )
+    closed_from = serializers.DateField(required=False, allow_null=True, help_text="办结日期起（含）")
+    closed_to = serializers.DateField(required=False, allow_null=True, help_text="办结日期止（含）")
 
     def validate(self, attrs):
-        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"date_to": "截止日期不能早于起始日期"})
+        for start, end in (("date_from", "date_to"), ("closed_from", "closed_to")):
+            if attrs.get(start) and attrs.get(end) and attrs[start] > attrs[end]:
+                raise serializers.ValidationError({end: "截止日期不能早于起始日期"})
         return attrs
 
     def search_params(self) -> dict:

@@ -6,9 +6,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from common.access import is_read_only
+from common.workdays import local_midnight
 
 from .models import Clue, ClueStatus
-from .selectors import clue_annotate_colour, clue_visible_to
+from .selectors import clue_annotate_colour, clue_reached_q, clue_step_overdue_q, clue_visible_to
 
 
 def clue_search(
@@ -22,9 +23,17 @@ def clue_search(
     channel="",
     received_from=None,
     received_to=None,
+    overdue_step="",
+    reached="",
+    closed_from=None,
+    closed_to=None,
+    now: dt.datetime | None = None,
 ) -> QuerySet[Clue]:
-    """The clues `user` may see (clue_visible_to), coloured once by clue_annotate_colour, filtered."""
-    qs = clue_annotate_colour(clue_visible_to(user)).select_related(
+    """The clues `user` may see (clue_visible_to), coloured once by clue_annotate_colour, filtered. Dates are
+    Asia/Shanghai days, both ends included; `overdue_step` and `reached` are the dashboard's own conditions
+    (clues.selectors), so its numbers and these lists agree."""
+    now = now or timezone.now()
+    qs = clue_annotate_colour(clue_visible_to(user), now=now).select_related(
         "responsible_unit", "street", "project", "owner_unit"
     )
     if q := (q or "").strip():
@@ -46,11 +55,16 @@ def clue_search(
         qs = qs.filter(street=street)
     if channel:
         qs = qs.filter(channel=channel)
-    tz = timezone.get_current_timezone()
     if received_from:
-        qs = qs.filter(received_at__gte=dt.datetime.combine(received_from, dt.time.min, tzinfo=tz))
+        qs = qs.filter(received_at__gte=local_midnight(received_from))
     if received_to:
-        qs = qs.filter(
-            received_at__lt=dt.datetime.combine(received_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-        )
+        qs = qs.filter(received_at__lt=local_midnight(received_to + dt.timedelta(days=1)))
+    if closed_from:
+        qs = qs.filter(closed_at__gte=local_midnight(closed_from))
+    if closed_to:
+        qs = qs.filter(closed_at__lt=local_midnight(closed_to + dt.timedelta(days=1)))
+    if overdue_step:
+        qs = qs.filter(clue_step_overdue_q(overdue_step, now))
+    if reached:
+        qs = qs.filter(clue_reached_q(reached))
     return qs.order_by("-received_at", "-id")

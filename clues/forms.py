@@ -5,8 +5,18 @@ from django.utils import timezone
 
 from common.models import Unit, UnitType
 
+from .ladder import STEP_LABELS
 from .models import AttachmentKind, Category, Channel, ClueStatus, Nature, ResultType
 from .selectors import Colour
+
+# The ladder funnel's stages (the dashboard's bars): a clue counts once it has reached the stage, C4 order.
+REACHED_CHOICES = [
+    (ClueStatus.DISPATCHED, "已交办及以后"),
+    (ClueStatus.ACKNOWLEDGED, "已签收及以后"),
+    (ClueStatus.IN_PROGRESS, "有进展及以后"),
+    (ClueStatus.RESULT_SUBMITTED, "已报结果及以后"),
+    (ClueStatus.CLOSED, "已办结"),
+]
 
 
 def _units():
@@ -49,6 +59,19 @@ class ClueFilterForm(forms.Form):
     received_to = forms.DateField(
         label="接收日期至", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    overdue_step = forms.ChoiceField(
+        label="逾期环节",
+        required=False,
+        choices=[("", "全部"), *STEP_LABELS.items()],
+        help_text="C3：该环节已到期仍未完成的在办线索",
+    )
+    reached = forms.ChoiceField(label="办理进度", required=False, choices=[("", "全部"), *REACHED_CHOICES])
+    closed_from = forms.DateField(
+        label="办结日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed_to = forms.DateField(
+        label="办结日期至", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, show_unit: bool = True, name_searchable: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,6 +81,13 @@ class ClueFilterForm(forms.Form):
             del self.fields["unit"]
         if not name_searchable:
             self.fields["q"].widget.attrs["placeholder"] = self.SEARCH_HINT_MASKED
+
+    def clean(self):
+        data = super().clean()
+        for start, end in (("received_from", "received_to"), ("closed_from", "closed_to")):
+            if data.get(start) and data.get(end) and data[start] > data[end]:
+                self.add_error(end, "截止日期不能早于起始日期")
+        return data
 
     def search_params(self) -> dict:
         if not self.is_bound:

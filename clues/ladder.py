@@ -21,6 +21,14 @@ STEP_LABELS = {
     "reminder": "提醒函",
     "escalation": "报告区政府主要领导",
 }
+STEPS = tuple(STEP_LABELS)  # C3 steps 1–4, in order
+# Each step's day count, counted from the receipt (common.policy, clues/apps.py).
+STEP_PARAMETERS = {
+    "dispatch": "C3.dispatch_days",
+    "feedback": "C3.feedback_days",
+    "reminder": "C3.reminder_days",
+    "escalation": "C3.escalation_days",
+}
 
 
 def due_after(start: dt.datetime, code: str) -> dt.datetime:
@@ -55,12 +63,13 @@ def ladder_steps(clue: Clue) -> list[Step]:
     received = clue.received_at
     taken_on = clue.acknowledged_at
     progressed = clue.first_progress_at or clue.result_at or clue.closed_at
-    return [
-        Step("dispatch", due_after(received, "C3.dispatch_days"), clue.dispatched_at),
-        Step("feedback", due_after(received, "C3.feedback_days"), taken_on),
-        Step("reminder", due_after(received, "C3.reminder_days"), taken_on),
-        Step("escalation", due_after(received, "C3.escalation_days"), progressed),
-    ]
+    done = {
+        "dispatch": clue.dispatched_at,
+        "feedback": taken_on,
+        "reminder": taken_on,
+        "escalation": progressed,
+    }
+    return [Step(code, due_after(received, STEP_PARAMETERS[code]), done[code]) for code in STEPS]
 
 
 def next_step(clue: Clue) -> Step | None:

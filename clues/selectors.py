@@ -7,8 +7,11 @@ from django.utils import timezone
 
 from common.access import sees_all_units, sees_personal_data
 from common.masking import mask_id_number, mask_name, mask_phone
+from common.policy import policy_parameter, policy_prefetch, policy_snapshot
 from common.validators import normalize_phone
+from common.workdays import is_working_day, local_midnight, working_days_late_many
 
+from .ladder import STEP_PARAMETERS, STEPS
 from .models import Clue, ClueStatus, KeyMonitoring, UnitAccountability
 
 DUPLICATE_WINDOW_DAYS = 30
@@ -92,6 +95,101 @@ def clue_annotate_colour(qs: QuerySet[Clue], *, now: dt.datetime | None = None) 
             output_field=CharField(),
         )
     )
+
+
+# ------------------------------------------------------------------------ C3: overdue at each step, as SQL
+
+# "Overdue at a step" = what clues.ladder.ladder_steps says: the step is not met (its timestamp empty) and its due
+# time — ladder.due_after(received_at, parameter) — has passed, for a clue still being chased (open and without a
+# submitted result; ladder.next_step). The dashboard counts with these conditions and the clue list filters with
+# them (`overdue_step`), so a number and the list behind it cannot disagree.
+CHASED_STATUSES = [
+    ClueStatus.REGISTERED,
+    ClueStatus.DISPATCHED,
+    ClueStatus.ACKNOWLEDGED,
+    ClueStatus.IN_PROGRESS,
+]
+STEP_PENDING = {
+    "dispatch": Q(dispatched_at__isnull=True),
+    "feedback": Q(acknowledged_at__isnull=True),
+    "reminder": Q(acknowledged_at__isnull=True),  # ladder.taken_on: the unit has signed for it
+    "escalation": Q(first_progress_at__isnull=True, result_at__isnull=True, closed_at__isnull=True),
+}
+STAGES = list(ClueStatus.values)  # C4 order: 已登记 … 已办结
+
+
+class WorkingDayWindow:
+    """What the working-day calendar says about the days before `today`, computed once for every step
+    (common.workdays: two calls, a constant number of queries)."""
+
+    def __init__(self, today: dt.date, longest: int):
+        self.today = today
+        self.window = [today - dt.timedelta(days=k) for k in range(1, 2 * longest + 40)]
+        late = working_days_late_many(self.window, today)  # working days in (d, E], E ≥ today working
+        self.today_works = is_working_day(today)
+        # W(d) = working days in (d, today]: late(d) counts up to E, one more when today is a rest day.
+        self.worked = {d: late[d] - (0 if self.today_works else 1) for d in self.window}
+
+
+def received_due_q(code: str, now: dt.datetime, calendar: WorkingDayWindow | None = None) -> Q:
+    """Clues whose C3 step `code` is due by `now`: ladder.due_after(received_at, code) <= now, as a condition on
+    received_at (so it can use an index, and whatever the number of clues).
+
+    Calendar days (the default): received_at <= now − n days. Working days (if HRSS switches the parameter):
+    due_after keeps the time of day and moves the date n working days on. The due date is before today when
+    there are ≥ n working days in (d, today − 1], today itself when today is a working day and (d, today] holds
+    exactly n — then only a receipt at or before now's time of day is due. Dates form a prefix, so the condition
+    is "received before the first date not wholly due, or on one of the few boundary dates before now's time"."""
+    days, kind = policy_parameter(code)
+    days = int(days)
+    if kind != "working_days":
+        return Q(received_at__lte=now - dt.timedelta(days=days))
+    if days == 0:
+        return Q(received_at__lte=now)
+    local = timezone.localtime(now)
+    calendar = calendar or WorkingDayWindow(local.date(), days)
+    worked, today_works = calendar.worked, calendar.today_works
+    window = calendar.window  # newest first
+    wholly = [d for d in window if worked[d] - (1 if today_works else 0) >= days]
+    partly = [d for d in window if today_works and worked[d] == days]
+    first_not_wholly = min((d for d in window if d not in wholly), default=None)
+    condition = (
+        Q(received_at__lt=local_midnight(first_not_wholly))
+        if first_not_wholly is not None
+        else Q(received_at__lte=now)
+    )
+    for d in partly:
+        until = timezone.make_aware(dt.datetime.combine(d, local.time()), timezone.get_current_timezone())
+        condition |= Q(received_at__gte=local_midnight(d), received_at__lte=until)
+    return condition
+
+
+def step_overdue_conditions(now: dt.datetime) -> dict[str, Q]:
+    """C3: the condition "overdue at step s" for each of the four steps (one calendar computation for all; the
+    four parameters in one query)."""
+    calendar = None
+    with policy_snapshot():
+        policy_prefetch(*STEP_PARAMETERS.values())
+        kinds = {step: policy_parameter(code) for step, code in STEP_PARAMETERS.items()}
+        if any(kind == "working_days" for _, kind in kinds.values()):
+            longest = max(int(days) for days, _ in kinds.values())
+            calendar = WorkingDayWindow(timezone.localtime(now).date(), longest)
+        return {
+            step: Q(status__in=CHASED_STATUSES)
+            & STEP_PENDING[step]
+            & received_due_q(STEP_PARAMETERS[step], now, calendar)
+            for step in STEPS
+        }
+
+
+def clue_step_overdue_q(step: str, now: dt.datetime | None = None) -> Q:
+    """The clues overdue at C3 step `step` now: the clue list's `overdue_step` filter."""
+    return step_overdue_conditions(now or timezone.now())[step]
+
+
+def clue_reached_q(stage: str) -> Q:
+    """Clues at `stage` or beyond it (C4 order): the ladder funnel's bars and the clue list's `reached` filter."""
+    return Q(status__in=STAGES[STAGES.index(stage) :]) if stage in STAGES else Q()
 
 
 def clue_sees_personal_data(user, clue: Clue) -> bool:

@@ -21,12 +21,18 @@ from collections.abc import Iterable
 from functools import cache
 
 import chinese_calendar
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 # Longest run of non-working days in any Chinese year is 9 (Spring Festival + weekends); this window
 # fits n working days with room to spare, so one override query normally serves a whole computation.
 _SLACK_DAYS = 30
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """00:00 of `day` in Asia/Shanghai: the half-open bounds of date filters (received_from … received_to)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
 
 
 @cache

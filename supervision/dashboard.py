@@ -39,13 +39,20 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from clues.ladder import STEP_LABELS
+from clues.ladder import STEP_LABELS, STEP_PARAMETERS, STEPS  # noqa: F401 (STEP_PARAMETERS: scorecards)
 from clues.models import ClueStatus, KeyMonitoring, UnitAccountability
-from clues.selectors import Colour, clue_annotate_colour, clue_visible_to, letter_visible_to
+from clues.selectors import (
+    STAGES,
+    Colour,
+    clue_annotate_colour,
+    clue_reached_q,
+    clue_visible_to,
+    letter_visible_to,
+    step_overdue_conditions,
+)
 from common.access import sees_all_units, visible_to
 from common.models import Unit
-from common.policy import policy_parameter, policy_snapshot
-from common.workdays import is_working_day, working_days_late_many
+from common.workdays import local_midnight
 from deposits.models import EMERGENCY_FUND_KINDS, FundKind, Notice
 from deposits.selectors import fund_visible_to, notice_overdue_condition
 from projects.models import Project, Timeliness
@@ -90,10 +97,6 @@ class Period:
     @property
     def title(self) -> str:
         return f"{self.label}（{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}）"
-
-
-def local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
 
 
 def period_for(code: str | None, on: dt.date | None = None, *, today: dt.date | None = None) -> Period:
@@ -167,103 +170,9 @@ def _param(value) -> str:
 
 # --------------------------------------------------------------------------------- C3: overdue at each step
 
-# C3 steps 1–4 (clues.ladder) and their day counts. "Overdue at a step" = what clues.ladder.ladder_steps says:
-# the step is not met (its timestamp empty) and its due time — clues.ladder.due_after(received_at, parameter) —
-# has passed, for a clue still being chased (open and without a submitted result; ladder.next_step).
-STEPS = ("dispatch", "feedback", "reminder", "escalation")
-STEP_PARAMETERS = {
-    "dispatch": "C3.dispatch_days",
-    "feedback": "C3.feedback_days",
-    "reminder": "C3.reminder_days",
-    "escalation": "C3.escalation_days",
-}
-CHASED_STATUSES = [
-    ClueStatus.REGISTERED,
-    ClueStatus.DISPATCHED,
-    ClueStatus.ACKNOWLEDGED,
-    ClueStatus.IN_PROGRESS,
-]
-STEP_PENDING = {
-    "dispatch": Q(dispatched_at__isnull=True),
-    "feedback": Q(acknowledged_at__isnull=True),
-    "reminder": Q(acknowledged_at__isnull=True),  # ladder.taken_on: the unit has signed for it
-    "escalation": Q(first_progress_at__isnull=True, result_at__isnull=True, closed_at__isnull=True),
-}
-# The clue list's filter for one step (clues.filters / ClueFilterForm: `overdue_step`, see the report of issue 9).
+# The conditions are clues.selectors' (the clue list filters with the same ones); the list's parameter names:
 OVERDUE_STEP_PARAM = "overdue_step"
 REACHED_PARAM = "reached"
-STAGES = [s for s in ClueStatus.values]  # C4 order: 已登记 … 已办结
-
-
-class _Calendar:
-    """What the working-day calendar says about the days before `today`, computed once for every step
-    (common.workdays: two calls, a constant number of queries)."""
-
-    def __init__(self, today: dt.date, longest: int):
-        self.today = today
-        self.window = [today - dt.timedelta(days=k) for k in range(1, 2 * longest + 40)]
-        late = working_days_late_many(self.window, today)  # working days in (d, E], E ≥ today working
-        self.today_works = is_working_day(today)
-        # W(d) = working days in (d, today]: late(d) counts up to E, one more when today is a rest day.
-        self.worked = {d: late[d] - (0 if self.today_works else 1) for d in self.window}
-
-
-def received_due_q(code: str, now: dt.datetime, calendar: _Calendar | None = None) -> Q:
-    """Clues whose C3 step `code` is due by `now`: clues.ladder.due_after(received_at, code) <= now, as a
-    condition on received_at (so it can use an index, and whatever the number of clues).
-
-    Calendar days (the default): received_at <= now − n days. Working days (if HRSS switches the parameter):
-    due_after keeps the time of day and moves the date n working days on. The due date is before today when
-    there are ≥ n working days in (d, today − 1], today itself when today is a working day and (d, today] holds
-    exactly n — then only a receipt at or before now's time of day is due. Dates form a prefix, so the condition
-    is "received before the first date not wholly due, or on one of the few boundary dates before now's time"."""
-    days, kind = policy_parameter(code)
-    days = int(days)
-    if kind != "working_days":
-        return Q(received_at__lte=now - dt.timedelta(days=days))
-    if days == 0:
-        return Q(received_at__lte=now)
-    local = timezone.localtime(now)
-    calendar = calendar or _Calendar(local.date(), days)
-    worked, today_works = calendar.worked, calendar.today_works
-    window = calendar.window  # newest first
-    wholly = [d for d in window if worked[d] - (1 if today_works else 0) >= days]
-    partly = [d for d in window if today_works and worked[d] == days]
-    first_not_wholly = min((d for d in window if d not in wholly), default=None)
-    condition = (
-        Q(received_at__lt=local_midnight(first_not_wholly))
-        if first_not_wholly is not None
-        else Q(received_at__lte=now)
-    )
-    for d in partly:
-        until = timezone.make_aware(dt.datetime.combine(d, local.time()), timezone.get_current_timezone())
-        condition |= Q(received_at__gte=local_midnight(d), received_at__lte=until)
-    return condition
-
-
-def step_overdue_conditions(now: dt.datetime) -> dict[str, Q]:
-    """C3: the condition "overdue at step s" for each of the four steps (one calendar computation for all)."""
-    calendar = None
-    kinds = {step: policy_parameter(code) for step, code in STEP_PARAMETERS.items()}
-    if any(kind == "working_days" for _, kind in kinds.values()):
-        longest = max(int(days) for days, _ in kinds.values())
-        calendar = _Calendar(timezone.localtime(now).date(), longest)
-    return {
-        step: Q(status__in=CHASED_STATUSES)
-        & STEP_PENDING[step]
-        & received_due_q(STEP_PARAMETERS[step], now, calendar)
-        for step in STEPS
-    }
-
-
-def clue_step_overdue_q(step: str, now: dt.datetime | None = None) -> Q:
-    """The condition the clue list's `overdue_step` filter applies (to move to clues.selectors; see the report)."""
-    return step_overdue_conditions(now or timezone.now())[step]
-
-
-def clue_reached_q(stage: str) -> Q:
-    """Clues at `stage` or beyond it (C4 order): the ladder funnel's bars and the clue list's `reached` filter."""
-    return Q(status__in=STAGES[STAGES.index(stage) :]) if stage in STAGES else Q()
 
 
 # ----------------------------------------------------------------------------------------------- the page
@@ -361,8 +270,7 @@ def dashboard_figures(user, *, period: Period, now: dt.datetime | None = None) -
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     scope = _scope_unit(user)
-    with policy_snapshot():
-        steps = step_overdue_conditions(now)
+    steps = step_overdue_conditions(now)
 
     # 1. Open clues, grouped once: stage × colour × unit × street, with the per-step overdue counts.
     clues = clue_visible_to(user)

@@ -12,7 +12,6 @@ The clock: Tuesday 2026-09-15 10:00 Asia/Shanghai (the week is Mon 09-14 … tod
 
 import datetime as dt
 import io
-import statistics
 from decimal import Decimal
 
 import pytest
@@ -20,12 +19,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from clues import ladder
+from clues import selectors as clue_selectors
 from clues.forms import ClueFilterForm
 from clues.models import Clue, ClueStatus, Letter, LetterKind, UnitAccountability
-from common.models import Job, JobStatus, PolicyParameter, Unit
+from common.models import PolicyParameter, Unit
 from deposits.models import Fund, FundKind, Notice, NoticeStatus
 from projects.models import Project, ProjectStatus
 from supervision import bulk_demo
@@ -93,7 +92,7 @@ def visible_clues(user):
 
 @pytest.mark.django_db
 def test_c3_overdue_at_each_step_as_sql_equals_clues_ladder(district, now):
-    conditions = dash.step_overdue_conditions(now)
+    conditions = clue_selectors.step_overdue_conditions(now)
     for step, condition in conditions.items():
         expected = {c.pk for c in Clue.objects.all() if step in overdue_steps(c)}
         assert set(Clue.objects.filter(condition).values_list("pk", flat=True)) == expected, step
@@ -147,7 +146,7 @@ def test_c3_overdue_in_working_days_equals_clues_ladder(units, dispatcher, time_
     grid = _grid_clues(units, dispatcher, when - dt.timedelta(days=16), 16 * 24 + 3)
     for step, code in dash.STEP_PARAMETERS.items():
         expected = {c.pk for c in grid if ladder.due_after(c.received_at, code) <= when}
-        got = set(grid.filter(dash.received_due_q(code, when)).values_list("pk", flat=True))
+        got = set(grid.filter(clue_selectors.received_due_q(code, when)).values_list("pk", flat=True))
         assert got == expected, (step, when)
         assert 0 < len(got) < grid.count()
 
@@ -381,58 +380,19 @@ def test_every_link_lists_exactly_the_records_its_number_counts(client, district
         if not f.value:
             assert f.url == ""  # nothing behind a zero: no link
             continue
-        if _pending(f):
-            continue
+        assert not _pending(f), (label, _pending(f))
         response = client.get(f.url)
         assert response.status_code == 200, (label, f.url)
         assert listed_count(response) == int(f), (label, f.url)
         followed += 1
-    assert followed >= (40 if user.sees_all_units else 3), followed
-
-
-def proposed_clue_search(user, params: dict):
-    """clues.filters.clue_search with the filters the dashboard asks clues to add (see the issue 9 report):
-    overdue_step, reached, closed_from/closed_to — built from the same conditions the dashboard counts with."""
-    from clues.filters import clue_search
-
-    known = {k: v for k, v in params.items() if k in ClueFilterForm.base_fields}
-    for key in ("unit", "street"):
-        if key in known:
-            known[key] = Unit.objects.get(pk=known[key])
-    for key in ("received_from", "received_to"):
-        if key in known:
-            known[key] = known[key] if isinstance(known[key], dt.date) else dt.date.fromisoformat(known[key])
-    qs = clue_search(user, **known)
-    if "overdue_step" in params:
-        qs = qs.filter(dash.clue_step_overdue_q(params["overdue_step"], NOW))
-    if "reached" in params:
-        qs = qs.filter(dash.clue_reached_q(params["reached"]))
-    if "closed_from" in params:
-        qs = qs.filter(closed_at__gte=dash.local_midnight(params["closed_from"]))
-    if "closed_to" in params:
-        qs = qs.filter(closed_at__lt=dash.local_midnight(params["closed_to"] + dt.timedelta(days=1)))
-    return qs
+    assert followed >= (60 if user.sees_all_units else 5), followed
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["leader", "zhujian"])
-def test_the_clue_filters_asked_for_would_list_exactly_the_counts(district, request, who):
-    """Until clues adds them: the clue list as it would filter with overdue_step, reached and closed_*."""
-    user = request.getfixturevalue(who)
-    checked = 0
-    for label, f in all_figures(figures(user, "month")):
-        if f.url_name == "clues:clue_list" and _pending(f):
-            assert proposed_clue_search(user, f.params).count() == int(f), label
-            checked += 1
-    assert checked > 20
-
-
-@pytest.mark.django_db
-def test_links_to_lists_of_other_parts_once_they_exist(district, leader):
-    """The links whose list (or clue-list parameter) is not there yet: followed by the test above once it is."""
+def test_every_dashboard_link_can_be_followed(district, leader):
+    """No number links to a list that is not routed or to a clue-list parameter the list does not know."""
     pending = sorted({_pending(f) for _, f in all_figures(figures(leader, "month")) if _pending(f)})
-    if pending:
-        pytest.skip("；".join(pending))
+    assert pending == []
 
 
 # --- query count -------------------------------------------------------------------------------------------
@@ -460,261 +420,6 @@ def test_query_count_is_the_same_for_a_small_and_a_larger_district(
     large = count_queries(client, url)
     assert Clue.objects.count() == 200 and Project.objects.count() == 200
     assert small == large <= 15, (small, large)
-
-
-# --- V6 scorecards on a hand-made district ------------------------------------------------------------------
-
-
-def _project(unit, street, user, *, name, deadline, pushed_at=None, late=False):
-    fields = {}
-    if pushed_at:  # a pushed project carries the whole 附件1 record
-        from projects.models import Enterprise
-
-        company, _ = Enterprise.objects.get_or_create(
-            uscc="91410803MA00000027", defaults={"name": "某建设公司"}
-        )
-        fields = {
-            "status": ProjectStatus.PUSHED, "pushed_at": pushed_at, "pushed_by": user, "owner": company,
-            "contractor": company, "contract_total_wan": Decimal(100), "contract_signed_on": deadline,
-            "planned_start_on": deadline,
-        }  # fmt: skip
-    return Project.objects.create(
-        unit=unit, name=name, street=street, category="municipal", funding_type="government",
-        trigger_type="industry_info", trigger_date=deadline - dt.timedelta(days=7), bidder_unit=unit,
-        push_deadline=deadline, created_by=user, is_late=late, late_working_days=2 if late else 0, **fields,
-    )  # fmt: skip
-
-
-def _clue(n, *, unit, street, user, hrss, received, dispatched=None, acknowledged=None, progress=None):
-    status = ClueStatus.REGISTERED
-    for stage, stamp in (
-        ("dispatched", dispatched),
-        ("acknowledged", acknowledged),
-        ("in_progress", progress),
-    ):
-        if stamp is not None:
-            status = stage
-    held = dispatched is not None
-    clue = Clue(
-        number=f"QX2026-9{n:05d}", channel="hotline", received_at=received, complainant_name="王", complainant_phone="13900000000",
-        workers_affected=2, amount_owed=Decimal(5000), employer_name="某公司", street=street, description="测试",
-        registered_by=user, registering_unit=hrss, owner_unit=unit if held else hrss,
-        responsible_unit=unit if held else None, responsible_person="周" if held else "", status=status,
-        dispatched_at=dispatched, acknowledged_at=acknowledged, first_progress_at=progress,
-    )  # fmt: skip
-    clue.next_deadline_at = ladder.next_deadline(clue)
-    clue.save()
-    return clue
-
-
-@pytest.fixture
-def small_district(units, dispatcher, leader, now):
-    """住建: 4 projects due in September (2 on time, 1 late, 1 never pushed) and one due in October (not counted);
-    3 clues; 交通: 2 clues. Times relative to Tue 09-15 10:00; C3 in calendar days (1, 2, 3, 4)."""
-    zj, jt, hrss = units["区住房城乡建设局"], units["区交通运输局"], units["区人力资源社会保障局"]
-    street = units["李封街道办事处"]
-    d = dt.date
-    _project(zj, street, dispatcher, name="A", deadline=d(2026, 9, 2), pushed_at=at(2026, 9, 1))
-    _project(zj, street, dispatcher, name="B", deadline=d(2026, 9, 3), pushed_at=at(2026, 9, 3, 23))
-    _project(zj, street, dispatcher, name="C", deadline=d(2026, 9, 4), pushed_at=at(2026, 9, 8), late=True)
-    _project(zj, street, dispatcher, name="D", deadline=d(2026, 9, 7))
-    _project(zj, street, dispatcher, name="E", deadline=d(2026, 9, 30))  # pending: not assessed
-    r = at(2026, 9, 1, 9)
-    h = dt.timedelta(hours=1)
-    # 住建 clue 1: dispatched 5 h, acknowledged +5 h (10 h after receipt), progress day 2: every step on time.
-    _clue(1, unit=zj, street=street, user=dispatcher, hrss=hrss, received=r, dispatched=r + 5 * h,
-          acknowledged=r + 10 * h, progress=r + 30 * h)  # fmt: skip
-    # 住建 clue 2: dispatched at 30 h (late), acknowledged +10 h (40 h: on time for day 2), progress at 100 h (late).
-    _clue(2, unit=zj, street=street, user=dispatcher, hrss=hrss, received=r, dispatched=r + 30 * h,
-          acknowledged=r + 40 * h, progress=r + 100 * h)  # fmt: skip
-    # 住建 clue 3: dispatched 2 h, acknowledged +30 h (32 h), no progress: escalation missed (due at 96 h).
-    _clue(3, unit=zj, street=street, user=dispatcher, hrss=hrss, received=r, dispatched=r + 2 * h,
-          acknowledged=r + 32 * h)  # fmt: skip
-    # 交通 clue 4: dispatched 1 h, acknowledged +60 h (61 h: feedback late, reminder on time), progress 70 h.
-    _clue(4, unit=jt, street=street, user=dispatcher, hrss=hrss, received=r, dispatched=r + h,
-          acknowledged=r + 61 * h, progress=r + 70 * h)  # fmt: skip
-    # 交通 clue 5: received yesterday 12:00, dispatched 1 h, acknowledged +40 h? No — not yet: feedback due
-    # tomorrow 12:00, so only its dispatch step is assessed (on time).
-    _clue(5, unit=jt, street=street, user=dispatcher, hrss=hrss, received=at(2026, 9, 14, 12),
-          dispatched=at(2026, 9, 14, 13))  # fmt: skip
-    return {"zj": zj, "jt": jt, "hrss": hrss}
-
-
-@pytest.mark.django_db
-def test_v6_scorecard_formulas_on_a_small_district(small_district, leader):
-    table = cards.scorecards(leader, period=dash.period_for("month"), now=NOW)
-    rows = {c.unit.name: c for c in table.rows}
-    zj, jt, hrss = rows["区住房城乡建设局"], rows["区交通运输局"], rows["区人力资源社会保障局"]
-
-    # P6: A and B on time (B at 23:00 on its deadline day), C late, D never pushed; E (due 09-30) not yet.
-    assert (zj.push_on_time, zj.push_late, zj.push_overdue) == (2, 1, 1)
-    assert zj.scores["push"] == Decimal("50.0")
-    # C3 steps: dispatch is HRSS's (5 clues, clue 2 late); 住建 feedback 3/0 missed, reminder 3/0, escalation 3/2.
-    assert (hrss.step_due["dispatch"], hrss.step_missed["dispatch"]) == (5, 1)
-    assert zj.step_due == {"dispatch": 0, "feedback": 3, "reminder": 3, "escalation": 3}
-    assert zj.step_missed == {"dispatch": 0, "feedback": 0, "reminder": 0, "escalation": 2}
-    assert zj.scores["steps"] == Decimal("77.8")  # 100 × (1 − 2/9)
-    # 交通: clue 4 feedback late (61 h > 48 h), reminder met (61 h < 72 h), escalation met (70 h < 96 h);
-    # clue 5 owes nothing yet (feedback due tomorrow).
-    assert jt.step_due == {"dispatch": 0, "feedback": 1, "reminder": 1, "escalation": 1}
-    assert jt.step_missed["feedback"] == 1 and jt.scores["steps"] == Decimal("66.7")
-    # Median dispatch → acknowledgement: 住建 5 h, 10 h, 30 h → 10 h (≤ 24 h: 100); 交通 60 h → (96−60)/72.
-    assert zj.median_feedback_hours == Decimal(statistics.median([5, 10, 30])) == Decimal("10.0")
-    assert zj.scores["feedback_time"] == Decimal("100.0")
-    assert jt.median_feedback_hours == Decimal("60.0") and jt.scores["feedback_time"] == Decimal("50.0")
-    # No letters in the data: the letters score is full for units that handled clues, absent otherwise.
-    assert zj.clues == 3 and zj.scores["letters"] == Decimal("100.0")
-    assert rows["区教育局"].scores["letters"] is None and rows["区教育局"].total is None
-    # Totals: weighted over the measures assessed (notices, rectifications, tasks: none here).
-    expected_zj = (20 * Decimal(50) + 25 * Decimal("77.8") + 10 * 100 + 10 * 100) / 65
-    assert zj.total == expected_zj.quantize(Decimal("0.1"))
-    expected_jt = (25 * Decimal("66.7") + 10 * 50 + 10 * 100) / 45
-    assert jt.total == expected_jt.quantize(Decimal("0.1"))
-    ranked = [c for c in table.rows if c.rank is not None]
-    assert [c.rank for c in ranked] == sorted(c.rank for c in ranked) and ranked[0].total >= ranked[-1].total
-
-
-@pytest.mark.django_db
-def test_v6_notices_orders_and_tasks_due_in_the_period(small_district, leader, dispatcher, units):
-    from projects.models import Enterprise
-    from supervision.models import JointMeeting
-
-    zj = small_district["zj"]
-    project = Project.objects.get(name="A")
-    company = Enterprise.objects.create(uscc="91410803MA00000019", name="某建设公司")
-    d = dt.date
-
-    def notice(n, deadline, deposited_at=None):
-        return Notice.objects.create(
-            project=_project(zj, project.street, dispatcher, name=f"N{n}", deadline=d(2026, 8, 1),
-                             pushed_at=at(2026, 8, 1)) if n else project,
-            unit=zj, contractor=company, number=f"测试{n}", year=2026, sequence_number=n + 1,
-            issued_at=at(2026, 8, 20), deadline=deadline, deadline_days=15,
-            status=NoticeStatus.DEPOSITED if deposited_at else NoticeStatus.ISSUED, deposited_at=deposited_at,
-        )  # fmt: skip
-
-    notice(0, d(2026, 9, 5), deposited_at=at(2026, 9, 5, 16))  # on the deadline day: in time
-    notice(1, d(2026, 9, 6), deposited_at=at(2026, 9, 8, 9))  # late
-    notice(2, d(2026, 9, 10))  # overdue, not deposited
-    notice(3, d(2026, 9, 20))  # not due yet: not assessed
-    for deadline, status, closed in [
-        (d(2026, 9, 10), "done", d(2026, 9, 10)),
-        (d(2026, 9, 11), "done", d(2026, 9, 12)),
-        (d(2026, 9, 12), "refused", d(2026, 9, 12)),
-        (d(2026, 9, 14), "open", None),
-    ]:
-        RectificationOrder.objects.create(
-            project=project, enterprise=company, unit=zj, content="整改", issued_on=d(2026, 9, 1),
-            deadline=deadline, status=status, closed_on=closed, issued_by=dispatcher,
-        )  # fmt: skip
-    meeting = JointMeeting.objects.create(
-        requested_by_unit=zj, requested_by=dispatcher, subject="联席会议", reason="欠薪"
-    )
-    MeetingTask.objects.create(
-        meeting=meeting, unit=zj, content="一", deadline=d(2026, 9, 14), done_on=d(2026, 9, 14)
-    )
-    MeetingTask.objects.create(meeting=meeting, unit=zj, content="二", deadline=d(2026, 9, 14))
-    MeetingTask.objects.create(meeting=meeting, unit=zj, content="三", deadline=d(2026, 9, 15))  # due today
-
-    card = next(
-        c for c in cards.scorecards(leader, period=dash.period_for("month"), now=NOW).rows if c.unit == zj
-    )
-    assert (card.notices_in_time, card.notices_due, card.scores["notices"]) == (1, 3, Decimal("33.3"))
-    assert (card.orders_on_time, card.orders_due, card.scores["rectifications"]) == (1, 4, Decimal("25.0"))
-    assert (card.tasks_on_time, card.tasks_due, card.tasks_done, card.scores["tasks"]) == (
-        1,
-        2,
-        1,
-        Decimal("50.0"),
-    )
-
-
-@pytest.mark.django_db
-def test_a_clerk_sees_only_their_own_scorecard_with_its_rank(client, small_district, zhujian, leader):
-    table = cards.scorecards(zhujian, period=dash.period_for("month"), now=NOW)
-    assert [c.unit.name for c in table.rows] == ["区住房城乡建设局"]
-    full = {
-        c.unit.pk: c.rank for c in cards.scorecards(leader, period=dash.period_for("month"), now=NOW).rows
-    }
-    assert table.rows[0].rank == full[zhujian.unit_id] is not None
-    client.force_login(zhujian)
-    body = client.get(reverse("supervision:scorecard_list"), {"period": "month"}).content.decode()
-    assert "区住房城乡建设局" in body and "区交通运输局" not in body
-    for m in cards.MEASURES:  # the formula of each score is on the page
-        assert m.formula in body
-
-
-@pytest.mark.django_db
-def test_scorecard_excel_has_the_period_one_row_per_unit_and_the_formulas(client, small_district, leader):
-    client.force_login(leader)
-    response = client.get(reverse("supervision:scorecard_export"), {"period": "month", "on": "2026-09-10"})
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert "%E8%80%83%E6%A0%B8" in response["Content-Disposition"]  # 考核… (RFC 6266)
-    ws = load_workbook(io.BytesIO(response.content)).active
-    rows = list(ws.iter_rows(values_only=True))
-    assert "2026-09-01 至 2026-09-15" in rows[0][0]
-    assert rows[2][:2] == ("排名", "单位") and rows[2][-1] == "总分"
-    units = [r[1] for r in rows[3:] if r[1]]
-    assert units.count("区住房城乡建设局") == 1 and len(units) == Unit.objects.filter(is_active=True).count()
-    zj = next(r for r in rows if r[1] == "区住房城乡建设局")
-    assert zj[-1] == float(
-        next(
-            c.total
-            for c in cards.scorecards(leader, period=dash.period_for("month"), now=NOW).rows
-            if c.unit.name == "区住房城乡建设局"
-        )
-    )
-    text = "\n".join(str(r[0]) for r in rows if r[0])
-    assert (
-        "计分方法" in text and all(m.formula in text for m in cards.MEASURES) and cards.TOTAL_FORMULA in text
-    )
-
-
-@pytest.mark.django_db
-def test_scorecard_pdf_is_a_background_job_with_the_table(
-    client, small_district, leader, django_capture_on_commit_callbacks
-):
-    client.force_login(leader)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("supervision:scorecard_print"), {"period": "month", "on": "2026-09-15"}
-        )
-    job = Job.objects.get(kind=cards.PDF_JOB_KIND)
-    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
-    job.refresh_from_db()
-    assert job.status == JobStatus.DONE, job.message
-    download = client.get(reverse("common:job_download", args=[job.pk]))
-    data = b"".join(download.streaming_content) if download.streaming else download.content
-    assert data.startswith(b"%PDF")
-    from pypdf import PdfReader
-
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-    assert "区住房城乡建设局" in text and "计分方法" in text
-
-
-@pytest.mark.django_db
-def test_a_large_periods_excel_is_a_background_job(
-    client, small_district, leader, monkeypatch, django_capture_on_commit_callbacks
-):
-    monkeypatch.setattr(cards, "EXPORT_DIRECT_MAX_CLUES", 4)  # the small district has 5 clues in September
-    client.force_login(leader)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("supervision:scorecard_export"), {"period": "month"})
-    job = Job.objects.get(kind=cards.XLSX_JOB_KIND)
-    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
-    job.refresh_from_db()
-    assert job.status == JobStatus.DONE, job.message
-    download = client.get(reverse("common:job_download", args=[job.pk]))
-    data = b"".join(download.streaming_content) if download.streaming else download.content
-    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
-    assert "2026-09-01 至 2026-09-15" in rows[0][0] and rows[2][-1] == "总分"
-
-
-@pytest.mark.django_db
-def test_scorecard_print_needs_post(client, small_district, leader):
-    client.force_login(leader)
-    assert client.get(reverse("supervision:scorecard_print")).status_code == 405
 
 
 # --- 检讨 list, API ------------------------------------------------------------------------------------------
