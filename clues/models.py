@@ -239,6 +239,10 @@ class Clue(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["sweep_at"], condition=Q(sweep_at__isnull=False), name="clue_sweep_due"),
             models.Index(fields=["complainant_phone", "received_at"], name="clue_phone_received"),
             models.Index(fields=["owner_unit", "status"], name="clue_owner_status"),
+            # The list's order (newest received first) and the dashboard's weekly/period counts: range scans of
+            # received_at (with the stage, for the ladder funnel) and of closed_at, not of the whole table.
+            models.Index(fields=["received_at", "status"], name="clue_received_status"),
+            models.Index(fields=["closed_at"], condition=Q(closed_at__isnull=False), name="clue_closed"),
         ]
 
     def __str__(self) -> str:
@@ -622,6 +626,8 @@ class Letter(models.Model):
         indexes = [
             # The sweep re-queues letters whose send task was lost (worker killed after commit).
             models.Index(fields=["created_at"], condition=Q(status="created"), name="letter_unsent"),
+            # The dashboard's and the letter list's "written in the period" (by kind).
+            models.Index(fields=["created_at", "kind"], name="letter_created_kind"),
         ]
 
     def __str__(self) -> str:

@@ -187,9 +187,14 @@ def clue_step_overdue_q(step: str, now: dt.datetime | None = None) -> Q:
     return step_overdue_conditions(now or timezone.now())[step]
 
 
+def stages_reached(stage: str) -> list[str]:
+    """The stages of a clue that has reached `stage`: it and those after it (C4 order)."""
+    return STAGES[STAGES.index(stage) :]
+
+
 def clue_reached_q(stage: str) -> Q:
-    """Clues at `stage` or beyond it (C4 order): the ladder funnel's bars and the clue list's `reached` filter."""
-    return Q(status__in=STAGES[STAGES.index(stage) :]) if stage in STAGES else Q()
+    """Clues at `stage` or beyond it: the ladder funnel's bars and the clue list's `reached` filter."""
+    return Q(status__in=stages_reached(stage)) if stage in STAGES else Q()
 
 
 def clue_sees_personal_data(user, clue: Clue) -> bool:

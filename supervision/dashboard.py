@@ -3,39 +3,46 @@ clerk's is the same page over what their unit may see (the clue, letter, project
 common.access.visible_to for the supervision tables).
 
 Every figure is a `Figure`: its number and the list that shows exactly those records (a URL name and the query
-parameters of that list's contract, /work/notes/issue9.md), so the count and its link are defined in one place.
+parameters that list understands), so the count and its link are defined in one place.
 
-Queries: a constant number whatever the size of the tables (tests/supervision/test_dashboard_v6.py asserts it):
-four policy parameters (C3 day counts), the open clues grouped once (stage × colour × unit × street with the
-per-step overdue counts as filtered COUNTs), one aggregate for the 12-week trend, the period and the ladder
-funnel, one row per unit with correlated counts (P6 pushed late and never pushed, by
-projects.selectors.project_filter_timeliness — the board's own conditions —, 检讨, D4 overdue notices, 五制 red, rectifications, meeting tasks) plus the district scalars as
-uncorrelated subqueries (letters, V3, V4, the D1 fund balances), and the top red 五制 projects. With C3 counted in working days the
-calendar adds at most six more (common.workdays), again whatever the data.
+Queries: seven, whatever the size of the tables (tests/supervision/test_dashboard_v6.py asserts the count; the
+figures are in bench/dashboard_bench.py):
+1. the C3 day counts (one read of the four policy parameters);
+2–3. the open clues with their per-step overdue counts (clues.selectors.step_overdue_conditions, as filtered
+   COUNTs), grouped by stage × colour × responsible unit, and by colour × street;
+4. the ladder funnel: the period's clues by stage (index clue_received_status);
+5. the per-unit supervision counts, one GROUP BY per measure in one UNION ALL: P6 pushed late and never pushed
+   (projects.selectors.project_filter_timeliness), 检讨, D4 overdue notices, 五制 red, rectifications, meeting
+   tasks;
+6. the units, carrying the district scalars as uncorrelated subqueries the database evaluates once: the 12
+   weeks' new and closed clues (index range counts: clue_received_status, clue_closed), the period's closures
+   and letters (letter_created_kind), V3, V4, the D1 fund balances;
+7. the top red 五制 projects.
+With C3 counted in working days the calendar adds at most six more (common.workdays), again whatever the data.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.db.models import (
-    Case,
+    CharField,
     Count,
     DecimalField,
+    F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -45,9 +52,9 @@ from clues.selectors import (
     STAGES,
     Colour,
     clue_annotate_colour,
-    clue_reached_q,
     clue_visible_to,
     letter_visible_to,
+    stages_reached,
     step_overdue_conditions,
 )
 from common.access import sees_all_units, visible_to
@@ -139,11 +146,8 @@ class Figure:
     @property
     def list_url(self) -> str:
         """The list's URL whatever the value (the API gives it for zeros too)."""
-        if not self.url_name:
-            return ""
-        try:
-            base = reverse(self.url_name)
-        except NoReverseMatch:
+        base = _list_base(self.url_name, get_script_prefix(), get_urlconf())
+        if not base:
             return ""
         query = urlencode({k: _param(v) for k, v in self.params.items() if v not in (None, "")})
         return f"{base}?{query}" if query else base
@@ -162,6 +166,18 @@ class Figure:
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+@functools.lru_cache(maxsize=256)
+def _list_base(url_name: str, prefix: str, urlconf) -> str:
+    """reverse(url_name), once per list: a page shows some 400 figures over a dozen lists (prefix and urlconf are
+    part of the key, so a different mount point reverses afresh)."""
+    if not url_name:
+        return ""
+    try:
+        return reverse(url_name, urlconf=urlconf)
+    except NoReverseMatch:
+        return ""
 
 
 def _param(value) -> str:
@@ -245,10 +261,33 @@ class Dashboard:
     step_labels: dict = dataclasses.field(default_factory=lambda: dict(STEP_LABELS))
 
 
-def _count(qs: QuerySet, outer: str) -> Coalesce:
-    """A correlated COUNT of `qs` rows whose `outer` field is the outer unit."""
-    sub = qs.filter(**{outer: OuterRef("pk")}).order_by().values(outer).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+UNIT_MEASURES = (
+    "late",
+    "overdue_unpushed",
+    "flags",
+    "notices_overdue",
+    "five_red",
+    "orders_overdue",
+    "tasks_overdue",
+)
+
+
+def _counts_by_unit(
+    parts: dict[str, tuple[QuerySet, str]], *, only: int | None
+) -> dict[tuple[str, int], int]:
+    """{(measure, unit id): count} for each measure's queryset grouped by its unit path, in one query (UNION ALL
+    of one GROUP BY each: a scan of each table, not one probe per unit). `only`: a clerk's unit (0: none)."""
+    grouped = []
+    for name, (qs, unit_path) in parts.items():
+        if only is not None:
+            qs = qs.filter(**{unit_path: only})
+        grouped.append(
+            qs.order_by()
+            .values(unit_ref=F(unit_path))
+            .annotate(n=Count("pk"), measure=Value(name, output_field=CharField()))
+            .values_list("measure", "unit_ref", "n")
+        )
+    return {(measure, unit): n for measure, unit, n in grouped[0].union(*grouped[1:], all=True)}
 
 
 def _scalar(qs: QuerySet, aggregate=None) -> Coalesce:
@@ -272,41 +311,69 @@ def dashboard_figures(user, *, period: Period, now: dt.datetime | None = None) -
     scope = _scope_unit(user)
     steps = step_overdue_conditions(now)
 
-    # 1. Open clues, grouped once: stage × colour × unit × street, with the per-step overdue counts.
+    # 1. Open clues, with the per-step overdue counts: by stage × colour × responsible unit, and by colour × street
+    # (two small groupings rather than one by all four keys, which gives thousands of rows to read).
     clues = clue_visible_to(user)
-    grouped = list(
-        clue_annotate_colour(clues.exclude(status=ClueStatus.CLOSED), now=now)
-        .values("status", "colour", "responsible_unit_id", "street_id")
-        .annotate(n=Count("id"), **{step: Count("id", filter=q) for step, q in steps.items()})
+    open_clues = clue_annotate_colour(clues.exclude(status=ClueStatus.CLOSED), now=now)
+    step_counts = {step: Count("id", filter=q) for step, q in steps.items()}
+    by_unit_rows = list(
+        open_clues.values("status", "colour", "responsible_unit_id")
+        .annotate(n=Count("id"), **step_counts)
         .order_by()
     )
+    by_street_rows = list(
+        open_clues.values("colour", "street_id").annotate(n=Count("id"), **step_counts).order_by()
+    )
 
-    # 2. The 12-week trend, the period and the ladder funnel of the clues received in it: one aggregate.
+    # 2. The 12-week trend and the period: each count a range of an index (clue_received_status, clue_closed),
+    # read without visiting the rows, as a scalar of the unit query below; the ladder funnel of the period's
+    # clues grouped by stage (the same index).
     monday = today - dt.timedelta(days=today.weekday())
     week_starts = [monday - dt.timedelta(weeks=11 - i) for i in range(12)]
-    since = min(local_midnight(week_starts[0]), period.start_at)
     received_in = Q(received_at__gte=period.start_at, received_at__lt=period.end_before)
-    aggregates = {}
+    trend_scalars = {}
     for i, start in enumerate(week_starts):
         a, b = local_midnight(start), local_midnight(start + dt.timedelta(days=7))
-        aggregates[f"new_{i}"] = Count("id", filter=Q(received_at__gte=a, received_at__lt=b))
-        aggregates[f"closed_{i}"] = Count("id", filter=Q(closed_at__gte=a, closed_at__lt=b))
-    for stage in STAGES:
-        aggregates[f"reached_{stage}"] = Count("id", filter=received_in & clue_reached_q(stage))
-    aggregates["closed_period"] = Count(
-        "id", filter=Q(closed_at__gte=period.start_at, closed_at__lt=period.end_before)
+        trend_scalars[f"new_{i}"] = _scalar(
+            clues.filter(received_at__gte=a, received_at__lt=b), Count("received_at")
+        )
+        trend_scalars[f"closed_{i}"] = _scalar(
+            clues.filter(closed_at__gte=a, closed_at__lt=b), Count("closed_at")
+        )
+    trend_scalars["closed_period"] = _scalar(
+        clues.filter(closed_at__gte=period.start_at, closed_at__lt=period.end_before), Count("closed_at")
     )
-    trend = clues.filter(Q(received_at__gte=since) | Q(closed_at__gte=since)).aggregate(**aggregates)
+    by_stage = dict(
+        clues.filter(received_in).order_by().values_list("status").annotate(n=Count("received_at"))
+    )
 
-    # 3. One row per unit: correlated counts, and the district scalars (letters, V3, V4, presale funds).
+    # 3. Each unit's supervision counts: one grouped count per measure, in one UNION ALL (a clerk's: their own
+    # unit's only); then the units, carrying the district scalars (letters, V3, V4, the D1 funds).
+    only = scope.pk if scope is not None else (None if sees_all_units(user) else 0)
+    per_unit = _counts_by_unit(
+        {
+            "late": (project_filter_timeliness(Project.objects.all(), Timeliness.LATE, today), "unit"),
+            "overdue_unpushed": (
+                project_filter_timeliness(Project.objects.all(), Timeliness.OVERDUE, today),
+                "unit",
+            ),
+            "flags": (UnitAccountability.objects.all(), "unit"),
+            "notices_overdue": (Notice.objects.filter(notice_overdue_condition(today)), "unit"),
+            "five_red": (ProjectCompliance.objects.filter(red_items__gt=0), "project__unit"),
+            "orders_overdue": (
+                RectificationOrder.objects.filter(status=RectificationStatus.OPEN, deadline__lt=today),
+                "unit",
+            ),
+            "tasks_overdue": (MeetingTask.objects.filter(done_on__isnull=True, deadline__lt=today), "unit"),
+        },
+        only=only,
+    )
     letters = letter_visible_to(user).filter(
         created_at__gte=period.start_at, created_at__lt=period.end_before
     )
-    # Every unit's row (the names of the clue ranking come from here), but a clerk's counts only for their own:
-    # the others' are zeros, and CASE never runs their subqueries.
-    only = scope.pk if scope is not None else (None if sees_all_units(user) else 0)
     presale = fund_visible_to(user).filter(kind=FundKind.PRESALE)
     scalars = {
+        **trend_scalars,
         "letters_reminder": _scalar(letters.filter(kind="reminder")),
         "letters_escalation": _scalar(letters.filter(kind="escalation")),
         "blacklist_listed": _scalar(BlacklistEntry.objects.filter(status=BlacklistStatus.LISTED)),
@@ -324,32 +391,16 @@ def dashboard_figures(user, *, period: Period, now: dt.datetime | None = None) -
         scalars["monitoring_overdue"] = _scalar(
             KeyMonitoring.objects.filter(is_active=True, declaration_due_on__lt=today)
         )
-    counts = {
-        "late": _count(project_filter_timeliness(Project.objects.all(), Timeliness.LATE, today), "unit"),
-        "overdue_unpushed": _count(
-            project_filter_timeliness(Project.objects.all(), Timeliness.OVERDUE, today), "unit"
-        ),
-        "flags": _count(UnitAccountability.objects.all(), "unit"),
-        "notices_overdue": _count(Notice.objects.filter(notice_overdue_condition(today)), "unit"),
-        "five_red": _count(ProjectCompliance.objects.filter(red_items__gt=0), "project__unit"),
-        "orders_overdue": _count(
-            RectificationOrder.objects.filter(status=RectificationStatus.OPEN, deadline__lt=today), "unit"
-        ),
-        "tasks_overdue": _count(MeetingTask.objects.filter(done_on__isnull=True, deadline__lt=today), "unit"),
-    }
-    if only is not None:
-        counts = {
-            k: Case(When(pk=only, then=v), default=Value(0), output_field=IntegerField())
-            for k, v in counts.items()
-        }
-    unit_rows = list(
-        Unit.objects.annotate(
-            **counts,
-            **scalars,
-        ).order_by("sort_order", "pk")
-    )
+    # Every unit's row (the names of the clue ranking come from here); a clerk's counts are their own unit's.
+    unit_rows = list(Unit.objects.annotate(**scalars).order_by("sort_order", "pk"))
+    for u in unit_rows:
+        for measure in UNIT_MEASURES:
+            setattr(u, measure, per_unit.get((measure, u.pk), 0))
     first = unit_rows[0] if unit_rows else None
     district_scalars = {k: getattr(first, k, 0) for k in scalars}
+    trend = {k: district_scalars[k] for k in trend_scalars}
+    for stage in STAGES:  # the clue list's `reached` filter (clue_reached_q) lists these
+        trend[f"reached_{stage}"] = sum(by_stage.get(s, 0) for s in stages_reached(stage))
 
     # 4. The red 五制 projects (worst first).
     red_projects = list(
@@ -371,7 +422,8 @@ def dashboard_figures(user, *, period: Period, now: dt.datetime | None = None) -
         period=period,
         now=now,
         scope=scope,
-        grouped=grouped,
+        by_unit_rows=by_unit_rows,
+        by_street_rows=by_street_rows,
         trend=trend,
         week_starts=week_starts,
         unit_rows=unit_rows,
@@ -392,7 +444,8 @@ def _assemble(
     period,
     now,
     scope,
-    grouped,
+    by_unit_rows,
+    by_street_rows,
     trend,
     week_starts,
     unit_rows,
@@ -409,10 +462,14 @@ def _assemble(
     cells = {(s, c): 0 for s in open_stages for c in (Colour.RED, Colour.YELLOW, Colour.GREEN)}
     by_unit: dict = {}
     by_street: dict = {}
-    for row in grouped:
+    for row in by_unit_rows:
         cells[(row["status"], row["colour"])] += row["n"]
-        for key, bucket in ((row["responsible_unit_id"], by_unit), (row["street_id"], by_street)):
-            entry = bucket.setdefault(key, {"red": 0, **dict.fromkeys(STEPS, 0)})
+    for rows, key, bucket in (
+        (by_unit_rows, "responsible_unit_id", by_unit),
+        (by_street_rows, "street_id", by_street),
+    ):
+        for row in rows:
+            entry = bucket.setdefault(row[key], {"red": 0, **dict.fromkeys(STEPS, 0)})
             if row["colour"] == Colour.RED:
                 entry["red"] += row["n"]
             for step in STEPS:

@@ -419,7 +419,7 @@ def test_query_count_is_the_same_for_a_small_and_a_larger_district(
     bulk_demo.build(projects=180, clues=180, now=now, seed=6)
     large = count_queries(client, url)
     assert Clue.objects.count() == 200 and Project.objects.count() == 200
-    assert small == large <= 15, (small, large)
+    assert small == large <= 14, (small, large)  # the goal is 15; today 13 for a leader, 14 for a clerk
 
 
 # --- 检讨 list, API ------------------------------------------------------------------------------------------
