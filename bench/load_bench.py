@@ -57,6 +57,19 @@ def child_seed(projects: int, users: int) -> dict:
     return {"projects": len(ids), "first_id": min(ids), "last_id": max(ids)}
 
 
+def stack_env(pg_name: str, workdir: Path, *, redis: str = REDIS_DB, **extra) -> dict:
+    """The environment of a load bench's stack: a fresh PostgreSQL database `pg_name` of its own, Celery and the
+    cache on the Redis database `redis`, the job files under `workdir`."""
+    return base_env(
+        DATABASE_URL=recreate_pg_database(pg_name),
+        DATABASE_CONN_MAX_AGE="60",
+        CELERY_BROKER_URL=redis,
+        DJANGO_CACHE_URL=redis,
+        JOB_FILES_ROOT=str(workdir / "jobs"),
+        **extra,
+    )
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -184,13 +197,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="load_bench_"))
     try:
-        env = base_env(
-            DATABASE_URL=recreate_pg_database(PG_NAME),
-            DATABASE_CONN_MAX_AGE="60",
-            CELERY_BROKER_URL=REDIS_DB,
-            DJANGO_CACHE_URL=REDIS_DB,
-            JOB_FILES_ROOT=str(workdir / "jobs"),
-        )
+        env = stack_env(PG_NAME, workdir)
         started = time.perf_counter()
         seed = json.loads(
             run_python(
