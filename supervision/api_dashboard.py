@@ -4,7 +4,8 @@ supervision.scorecards ask common.access through the clue, letter, project and d
 
 GET /api/dashboard/?period=week|month|quarter|year — every figure as {"value": n, "url": "<the list behind it>"}
 (the url is empty while that list is not routed; given for zeros too). GET /api/scorecards/?period=…&on=YYYY-MM-DD — one row per unit
-with each measure's score, the total and the rank, and the formulas.
+with each measure's score, the total and the rank, and the formulas, from the stored table (202 while a period
+not computed yet is being computed: see ScorecardViewSet).
 """
 
 import datetime as dt
@@ -137,22 +138,56 @@ class DashboardViewSet(viewsets.ViewSet):
         return Response(dashboard_json(d))
 
 
+RETRY_SECONDS = 5  # a client polling a period being computed (a refresh takes 1–10 s)
+
+
 @extend_schema(tags=["督办看板与考核"])
 class ScorecardViewSet(viewsets.ViewSet):
-    """V6: per-unit scorecards."""
+    """V6: per-unit scorecards, read from the stored table (supervision.scorecards.scorecard_snapshot; refreshed
+    every 15 minutes for the current week, month, quarter and year). The request never computes:
+
+    - 200: the table; `computed_at` (also `now`, as before) is the time of the data.
+    - 202: no table for that period yet — its refresh job has been started (or was under way): the body says so in
+      Chinese (`detail`) with the job's progress; retry after the `Retry-After` header's seconds.
+    - 503: the period's last refresh failed less than 15 minutes ago (`detail` says why); retry later, or press
+      重新计算 on the page.
+    """
 
     @extend_schema(
         summary="各单位考核评分（V6）",
-        description="每个单位一行：各项得分、总分、排名；附各项计分公式。经办人只返回本单位一行（含全区排名）。",
+        description="每个单位一行：各项得分、总分、排名；附各项计分公式。经办人只返回本单位一行（含全区排名）。"
+        "数据为后台定时计算的结果（computed_at 为数据时间）；该期间尚未计算时返回 202 并开始计算，请按 "
+        "Retry-After 秒数后重试。",
         parameters=[PERIOD, ON],
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
     )
     def list(self, request):
-        table = cards.scorecards(request.user, period=_period(request, "year"))
+        period = _period(request, "year")
+        state = cards.scorecard_ensure(request.user, period)
+        if state.snapshot is None:
+            job = state.job_status()
+            retry = str(RETRY_SECONDS)
+            if state.refreshing:
+                return Response(
+                    {
+                        "detail": f"{period.title}的考核评分正在计算，请 {retry} 秒后重试。",
+                        "status": "computing",
+                        "job": {k: job[k] for k in ("id", "status", "done", "total", "percent")},
+                    },
+                    status=202,
+                    headers={"Retry-After": retry},
+                )
+            return Response(
+                {"detail": f"{period.title}的考核评分计算未完成：{job['message']}", "status": "failed"},
+                status=503,
+                headers={"Retry-After": str(int(cards.RETRY_AFTER_FAILURE.total_seconds()))},
+            )
+        table = state.table(request.user)
         return Response(
             {
                 "period": {"code": table.period.code, "start": table.period.start, "end": table.period.end},
                 "now": table.now,
+                "computed_at": table.now,
                 "ranked_units": table.ranked,
                 "measures": [
                     {

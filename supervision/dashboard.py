@@ -46,7 +46,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from clues.ladder import STEP_LABELS, STEP_PARAMETERS, STEPS  # noqa: F401 (STEP_PARAMETERS: scorecards)
+from clues.ladder import STEP_LABELS, STEPS
 from clues.models import ClueStatus, KeyMonitoring, UnitAccountability
 from clues.selectors import (
     STAGES,
@@ -205,6 +205,18 @@ class RankRow:
     total_steps: int = 0
 
 
+# UnitRow's figures, in the order of the page's columns.
+UNIT_MEASURES = (
+    "late",
+    "overdue_unpushed",
+    "flags",
+    "notices_overdue",
+    "five_red",
+    "orders_overdue",
+    "tasks_overdue",
+)
+
+
 @dataclasses.dataclass
 class UnitRow:
     """One unit's supervision figures (P6, 检讨, D4, 五制, V2, V5)."""
@@ -220,18 +232,7 @@ class UnitRow:
 
     @property
     def total(self) -> int:
-        return sum(
-            int(f)
-            for f in (
-                self.late,
-                self.overdue_unpushed,
-                self.flags,
-                self.notices_overdue,
-                self.five_red,
-                self.orders_overdue,
-                self.tasks_overdue,
-            )
-        )
+        return sum(int(getattr(self, measure)) for measure in UNIT_MEASURES)
 
 
 @dataclasses.dataclass
@@ -259,17 +260,6 @@ class Dashboard:
     monitoring_overdue: Figure | None
     blacklist_listed: Figure
     step_labels: dict = dataclasses.field(default_factory=lambda: dict(STEP_LABELS))
-
-
-UNIT_MEASURES = (
-    "late",
-    "overdue_unpushed",
-    "flags",
-    "notices_overdue",
-    "five_red",
-    "orders_overdue",
-    "tasks_overdue",
-)
 
 
 def _counts_by_unit(

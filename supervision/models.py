@@ -640,3 +640,31 @@ class MeetingTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.content[:20]}"
+
+
+# ------------------------------------------------------------------------------------------- V6 考核评分
+
+
+class ScorecardSnapshot(models.Model):
+    """V6: the district's scorecard table for one period, as last computed (supervision.scorecards): the page,
+    its Excel, PDF and API read it, so no request computes. Refreshed by the `supervision.scorecards` sweep
+    (the current week, month, quarter and year) and by the page's refresh job; one row per period."""
+
+    period = models.CharField("考核期间", max_length=10)  # supervision.dashboard.PERIODS: week, month, …
+    period_start = models.DateField("期间起始日")
+    period_end = models.DateField("统计截止日")  # the last day, or the day computed (a current period)
+    computed_at = models.DateTimeField("数据截至")
+    # Every unit's row (figures and scores, Decimals as strings), the number ranked and the layout's version.
+    data = models.JSONField("评分数据", default=dict)
+
+    class Meta:
+        verbose_name = "考核评分快照"
+        verbose_name_plural = "考核评分快照"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "period_start"], name="scorecard_snapshot_one_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.period_start:%Y-%m-%d}（{timezone.localtime(self.computed_at):%Y-%m-%d %H:%M}）"

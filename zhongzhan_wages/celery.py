@@ -25,6 +25,7 @@ SUPERVISION_SWEEPS = (
     "supervision.rectifications",
     "supervision.declarations",
     "supervision.meeting_tasks",
+    "supervision.scorecards",  # V6: keeps the current periods' stored scorecards fresh (not a deadline)
 )
 SWEEP_INTERVAL_SECONDS = float(os.environ.get("SWEEP_INTERVAL_SECONDS", "300"))
 app.config_from_object("django.conf:settings", namespace="CELERY")
