@@ -279,6 +279,49 @@ def test_every_dashboard_number_equals_an_independent_count(district, leader, pe
 
 
 @pytest.mark.django_db
+def test_edges_weeks_start_at_monday_midnight_and_deadlines_fall_due_the_day_after(district, leader, units):
+    """The 12 weeks are Monday 00:00 to the next Monday 00:00 (Asia/Shanghai); a rectification order or a meeting
+    task is overdue from the day after its deadline (V2, V5): on the deadline day itself it is not."""
+    zj = units["区住房城乡建设局"]
+    monday = dt.date(2026, 9, 14)
+    before = figures(leader)
+    this_week, last_week = before.weeks[-1], before.weeks[-2]
+    assert (this_week["start"], last_week["start"]) == (monday, monday - dt.timedelta(days=7))
+    first, second = Clue.objects.order_by("pk")[:2]
+    Clue.objects.filter(pk=first.pk).update(received_at=at(2026, 9, 14, 0, 0))  # this week's first instant
+    Clue.objects.filter(pk=second.pk).update(received_at=at(2026, 9, 13, 23, 59))  # last week's last minute
+    moved = {first.received_at: first, second.received_at: second}
+    after = figures(leader)
+
+    def week_of(when):
+        return next(
+            i for i, w in enumerate(before.weeks) if w["start"] <= timezone.localtime(when).date() <= w["end"]
+        )
+
+    expected_new = [int(w["new"]) for w in before.weeks]
+    for old in moved:
+        if dash.local_midnight(before.weeks[0]["start"]) <= old:
+            expected_new[week_of(old)] -= 1
+    expected_new[-1] += 1
+    expected_new[-2] += 1
+    assert [int(w["new"]) for w in after.weeks] == expected_new
+
+    today = NOW.date()
+    order = RectificationOrder.objects.filter(status="open").order_by("pk").first()
+    tasks = list(MeetingTask.objects.filter(done_on__isnull=True).order_by("pk")[:2])
+    RectificationOrder.objects.filter(status="open").update(deadline=today + dt.timedelta(days=5))
+    MeetingTask.objects.filter(done_on__isnull=True).update(deadline=today + dt.timedelta(days=5))
+    RectificationOrder.objects.filter(pk=order.pk).update(deadline=today, unit=zj)
+    MeetingTask.objects.filter(pk=tasks[0].pk).update(deadline=today, unit=zj)
+    MeetingTask.objects.filter(pk=tasks[1].pk).update(deadline=today - dt.timedelta(days=1), unit=zj)
+    d = figures(leader)
+    assert int(d.unit_totals["orders_overdue"]) == 0  # due today: not yet overdue
+    assert int(d.unit_totals["tasks_overdue"]) == 1  # only yesterday's
+    row = next(r for r in d.units if r.unit == zj)
+    assert (int(row.orders_overdue), int(row.tasks_overdue)) == (0, 1)
+
+
+@pytest.mark.django_db
 def test_the_page_shows_the_numbers_and_the_period(client, district, leader):
     client.force_login(leader)
     response = client.get(reverse("supervision:dashboard"), {"period": "month"})
