@@ -109,3 +109,22 @@ def test_clue_page_shows_the_ladder_and_its_letters_c3(client, zhujian, letters,
     letter = next(x for x in letters if x.responsible_unit == units["区住房城乡建设局"])
     page = client.get(reverse("clues:clue_detail", args=[letter.clue_id])).content.decode()
     assert "“12345”时限" in page and letter.number in page and "已逾期" in page
+
+
+@pytest.mark.django_db
+def test_the_holder_of_a_clue_never_dispatched_sees_its_escalation_c3(
+    petition_clerk, other_clerk, units, time_machine, monkeypatch
+):
+    """C3/C6: a clue 信访局 registered and still holds gets a 通报 addressed to the district's leaders, with no
+    responsible unit; 信访局 (the holder) sees it in its letters, another unit does not."""
+    from clues.selectors import letter_visible_to
+
+    monkeypatch.setattr("common.documents.render_pdf", lambda *a, **kw: b"%PDF-1.7 letter")
+    time_machine.move_to(at(2026, 9, 15, 0, 5), tick=False)
+    clue = register(petition_clerk, units, received_at=at(2026, 9, 15, 0))
+    services.clue_process_deadlines(at(2026, 9, 19, 1))
+    escalation = Letter.objects.get(clue=clue, kind="escalation")
+    assert escalation.addressee_unit_id is None and escalation.responsible_unit_id is None
+    assert clue.owner_unit_id == units["区信访局"].pk
+    assert escalation in letter_visible_to(petition_clerk)
+    assert escalation not in letter_visible_to(other_clerk)
