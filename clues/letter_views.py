@@ -14,13 +14,16 @@ from common.sweeps import sweep
 from common.xlsx import write_table, xlsx_response
 
 from . import selectors
+from .forms import DateRangeCheck
 from .models import LetterKind, LetterStatus
 
 PAGE_SIZE = 20
 LETTERS_SWEEP = "clues.letters"  # registered in clues.apps
 
 
-class LetterFilterForm(forms.Form):
+class LetterFilterForm(DateRangeCheck, forms.Form):
+    DATE_RANGES = (("date_from", "date_to"),)
+
     q = forms.CharField(
         label="搜索",
         required=False,

@@ -25,7 +25,6 @@ from common.access import (
     may_print_clue_receipt,
     may_register_clue,
     require_writer,
-    sees_all_units,
 )
 from common.audit import timeline
 from common.formats import format_date, format_datetime
@@ -57,9 +56,7 @@ ACTIONS = {
 
 def _filters(request):
     user = request.user
-    form = forms.ClueFilterForm(
-        request.GET or None, show_unit=sees_all_units(user), name_searchable=not is_read_only(user)
-    )
+    form = forms.ClueFilterForm(request.GET or None, name_searchable=not is_read_only(user))
     return form, form.search_params()
 
 
@@ -91,7 +88,10 @@ def clue_list(request):
 
 @login_required
 def clue_export(request):
-    _form, params = _filters(request)
+    form, params = _filters(request)
+    if form.is_bound and form.errors:  # not a workbook of something else than asked: back to the errors
+        messages.error(request, "筛选条件有误，未导出。请按提示修改后再导出。")
+        return redirect(reverse("clues:clue_list") + "?" + request.GET.urlencode())
     user, labels = request.user, selectors.Colour.LABELS
     rows = (
         (

@@ -28,14 +28,15 @@ PAGE_SIZE = 20
 
 
 def _nice_max(value: int) -> int:
-    """The axis' top: the value rounded up to 1, 2 or 5 × 10^k (at least 4, so four ticks stay whole)."""
+    """The axis' top: the smallest of 1, 2, 4, 5, 8, 10, 20 × 10^k at or above the value that four divides (the
+    four ticks stay whole numbers): 5 → 8, 8 → 8, 21 → 40, 450 → 500; at least 4."""
     if value <= 4:
         return 4
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            top = step * power
-            return top if top % 4 == 0 else top * 2 if (top * 2) % 4 == 0 else top
+    for step in (1, 2, 4, 5, 8, 10, 20):
+        top = step * power
+        if top >= value and top % 4 == 0:
+            return top
     return value
 
 

@@ -111,3 +111,20 @@ def test_the_api_takes_the_same_filters(client, dispatcher, ladder):
     response = client.get("/api/clues/", {"closed_from": "2026-09-15", "closed_to": "2026-09-01"})
     assert response.status_code == 400
     assert response.json()["errors"]["closed_to"] == ["截止日期不能早于起始日期"]
+
+
+def test_the_export_of_a_refused_filter_goes_back_to_the_errors(client, dispatcher, ladder):
+    """Not a workbook of everything when a filter was refused: back to the list, which shows the field's error."""
+    client.force_login(dispatcher)
+    query = {"closed_from": "2026-09-15", "closed_to": "2026-09-01"}
+    response = client.get(reverse("clues:clue_export"), query)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("clues:clue_list") + "?")
+    page = client.get(response["Location"])
+    assert "未导出" in page.content.decode()
+    assert page.context["form"].errors["closed_to"] == ["截止日期不能早于起始日期"]
+
+
+def test_the_letter_list_refuses_a_reversed_range_at_its_field(client, dispatcher):
+    client.force_login(dispatcher)
+    page = client.get(reverse("clues:letter_list"), {"date_from": "2026-09-15", "date_to": "2026-09-01"})
+    assert page.context["form"].errors["date_to"] == ["截止日期不能早于起始日期"]
