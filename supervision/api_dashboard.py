@@ -170,7 +170,7 @@ class ScorecardViewSet(viewsets.ViewSet):
             if state.refreshing:
                 return Response(
                     {
-                        "detail": f"{period.title}的考核评分正在计算，请 {retry} 秒后重试。",
+                        "detail": f"{period.dated_name}的考核评分正在计算，请 {retry} 秒后重试。",
                         "status": "computing",
                         "job": {k: job[k] for k in ("id", "status", "done", "total", "percent")},
                     },
@@ -178,7 +178,7 @@ class ScorecardViewSet(viewsets.ViewSet):
                     headers={"Retry-After": retry},
                 )
             return Response(
-                {"detail": f"{period.title}的考核评分计算未完成：{job['message']}", "status": "failed"},
+                {"detail": f"{period.dated_name}的考核评分计算未完成：{job['message']}", "status": "failed"},
                 status=503,
                 headers={"Retry-After": str(int(cards.RETRY_AFTER_FAILURE.total_seconds()))},
             )

@@ -105,6 +105,24 @@ class Period:
     def title(self) -> str:
         return f"{self.label}（{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}）"
 
+    @property
+    def name(self) -> str:
+        """The period as an assessment names it, past or current: 2025年度, 2026年第二季度, 2026年5月, 2026年第48周
+        (the ISO week, Monday first)."""
+        start = self.start
+        if self.code == "year":
+            return f"{start.year}年度"
+        if self.code == "quarter":
+            return f"{start.year}年第{'一二三四'[(start.month - 1) // 3]}季度"
+        if self.code == "month":
+            return f"{start.year}年{start.month}月"
+        year, week, _ = start.isocalendar()
+        return f"{year}年第{week}周"
+
+    @property
+    def dated_name(self) -> str:
+        return f"{self.name}（{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}）"
+
 
 def period_for(code: str | None, on: dt.date | None = None, *, today: dt.date | None = None) -> Period:
     """The period `code` (week, month, quarter, year; an unknown code is the week) containing `on` (default

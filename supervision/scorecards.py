@@ -372,14 +372,14 @@ def district_scorecards(*, period: Period, now: dt.datetime | None = None, progr
         if progress:
             advance(total - 5 - done + 1)  # the rest of the clues (the push step came first)
 
-    # C3 letters written in the period, counted for the responsible or the addressed unit (letter_search's rule).
-    for kind, responsible, addressee in Letter.objects.filter(
+    # C3 letters written in the period, counted for the unit responsible for the clue — HRSS's for a clue nobody
+    # was given (the formula: 未交办的线索计区人社局), even when its 提醒函 went to the unit C2 suggested.
+    for kind, responsible in Letter.objects.filter(
         created_at__gte=period.start_at, created_at__lt=period.end_before
-    ).values_list("kind", "responsible_unit_id", "addressee_unit_id"):
-        for unit_id in {u for u in (responsible, addressee) if u is not None}:
-            c = card(unit_id)
-            if c is not None:
-                c.letters[kind] += 1
+    ).values_list("kind", "responsible_unit_id"):
+        c = card(responsible)
+        if c is not None:
+            c.letters[kind] += 1
     advance()
 
     # D2/D4 notices due in the period.
@@ -471,7 +471,7 @@ def scorecard_columns(table: ScorecardTable) -> list[tuple[str, object]]:
 
 
 def scorecard_title(table: ScorecardTable) -> str:
-    return f"中站区根治欠薪工作考核评分表（{table.period.start:%Y-%m-%d} 至 {table.period.end:%Y-%m-%d}）"
+    return f"中站区根治欠薪工作{table.period.name}考核评分表"
 
 
 def scorecard_xlsx(table: ScorecardTable) -> bytes:
@@ -497,7 +497,7 @@ def scorecard_xlsx(table: ScorecardTable) -> bytes:
     ws["A1"].alignment = Alignment(horizontal="center")
     ws.append(
         [
-            f"考核期：{table.period.title}；数据截至 {format_datetime(table.now)}；"
+            f"考核期：{table.period.dated_name}；数据截至 {format_datetime(table.now)}；"
             f"参与排名单位 {table.ranked} 个"
         ]
     )
@@ -581,7 +581,7 @@ def scorecard_rows_json(table: ScorecardTable) -> list[dict]:
 # ---------------------------------------------------------------------------------------------- snapshots
 
 # Raise when the stored row format or a formula changes: snapshots of an older version count as missing.
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: letters of a clue nobody was given count for HRSS
 REFRESH_JOB_KIND = "supervision.scorecard_refresh"
 PDF_JOB_KIND = "supervision.scorecard_pdf"
 SWEEP = "supervision.scorecards"
@@ -783,7 +783,7 @@ def scorecard_refresh_job(run):
     period = _params_period(run.params)
     snapshot, _ = scorecard_refresh(period, progress=run.progress)
     return JobOutcome(
-        message=f"考核评分已计算：{period.title}，{len(snapshot.data['rows'])} 个单位。",
+        message=f"考核评分已计算：{period.dated_name}，{len(snapshot.data['rows'])} 个单位。",
         links=[{"url": scorecard_page_url(period), "label": "查看考核评分"}],
         data={"units": len(snapshot.data["rows"])},
     )

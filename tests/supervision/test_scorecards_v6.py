@@ -470,7 +470,8 @@ def test_scorecard_excel_has_the_period_one_row_per_unit_and_the_formulas(client
     assert "%E8%80%83%E6%A0%B8" in response["Content-Disposition"]  # 考核… (RFC 6266)
     ws = load_workbook(io.BytesIO(response.content)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert "2026-09-01 至 2026-09-15" in rows[0][0] and "数据截至 2026-09-15 10:00" in rows[1][0]
+    assert rows[0][0] == "中站区根治欠薪工作2026年9月考核评分表"
+    assert "2026年9月（2026-09-01 至 2026-09-15）" in rows[1][0] and "数据截至 2026-09-15 10:00" in rows[1][0]
     assert rows[2][:2] == ("排名", "单位") and rows[2][-1] == "总分"
     units = [r[1] for r in rows[3:] if r[1]]
     assert units.count("区住房城乡建设局") == 1 and len(units) == Unit.objects.filter(is_active=True).count()
@@ -614,3 +615,38 @@ def test_v6_two_refreshes_at_once_keep_one_snapshot_pg(units, time_machine, monk
     assert [t.error for t in threads] == [None, None]
     assert len(arrived) == 2  # both tried to INSERT
     assert ScorecardSnapshot.objects.filter(period="month", period_start=period.start).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "on", "name"),
+    [
+        ("year", dt.date(2025, 6, 1), "2025年度"),
+        ("quarter", dt.date(2026, 5, 20), "2026年第二季度"),
+        ("quarter", dt.date(2026, 12, 31), "2026年第四季度"),
+        ("month", dt.date(2026, 3, 31), "2026年3月"),
+        ("week", dt.date(2026, 1, 1), "2026年第1周"),  # ISO: Thu 2026-01-01 is in week 1 of 2026
+        ("week", dt.date(2027, 1, 1), "2026年第53周"),  # Fri 2027-01-01 is still in 2026's week 53
+    ],
+)
+def test_v6_periods_are_named_as_the_assessment_names_them(code, on, name):
+    assert dash.period_for(code, on, today=dt.date(2027, 6, 1)).name == name
+
+
+@pytest.mark.django_db
+def test_v6_letters_of_a_clue_nobody_was_given_count_for_hrss(units, dispatcher, leader, now, monkeypatch):
+    """The formula: 未交办的线索计区人社局 — the 提醒函 of a clue never dispatched goes to the unit C2 suggests,
+    but it costs HRSS, whose dispatch is late, not that unit."""
+    from clues import services
+    from clues.models import Letter
+    from tests.clues.conftest import register
+
+    monkeypatch.setattr("common.documents.render_pdf", lambda *a, **kw: b"%PDF-1.7 letter")
+    clue = register(dispatcher, units, received_at=at(2026, 9, 10, 9))
+    services.clue_process_deadlines(NOW)
+    reminder = Letter.objects.get(clue=clue, kind="reminder")
+    assert reminder.responsible_unit_id is None
+    table = cards.scorecards(leader, period=dash.period_for("month"), now=NOW)
+    letters = {r.unit.pk: r.letters["reminder"] for r in table.rows}
+    assert letters[units["区人力资源社会保障局"].pk] == 1
+    if reminder.addressee_unit_id != units["区人力资源社会保障局"].pk:
+        assert letters.get(reminder.addressee_unit_id, 0) == 0
