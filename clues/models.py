@@ -243,6 +243,9 @@ class Clue(ConcurrentTransitionMixin, models.Model):
             # received_at (with the stage, for the ladder funnel) and of closed_at, not of the whole table.
             models.Index(fields=["received_at", "status"], name="clue_received_status"),
             models.Index(fields=["closed_at"], condition=Q(closed_at__isnull=False), name="clue_closed"),
+            # A unit's letters include those of the clues it holds (letter_visible_to): their ids from the index
+            # alone.
+            models.Index(fields=["owner_unit", "id"], name="clue_owner_id"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from common.access import sees_all_units, sees_personal_data
@@ -270,9 +270,10 @@ def letter_visible_to(user) -> QuerySet:
     if user is None or not user.is_authenticated or user.unit_id is None:
         return qs.none()
     unit = user.unit_id
-    # The holder's clues as a subquery on their index, not a join with every clue (the dashboard counts these).
-    held = Clue.objects.filter(owner_unit_id=unit).values("pk")
-    return qs.filter(Q(addressee_unit_id=unit) | Q(responsible_unit_id=unit) | Q(clue_id__in=held))
+    # The holder's clue looked up by its key for each letter (EXISTS), not a join with every clue nor a set of all
+    # the unit's clues: the dashboard counts a year of letters with this.
+    held = Exists(Clue.objects.filter(pk=OuterRef("clue_id"), owner_unit_id=unit))
+    return qs.filter(Q(addressee_unit_id=unit) | Q(responsible_unit_id=unit) | held)
 
 
 def letter_search(user, *, kind="", status="", unit=None, date_from=None, date_to=None, q="") -> QuerySet:

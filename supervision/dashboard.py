@@ -333,27 +333,32 @@ def dashboard_figures(user, *, period: Period, now: dt.datetime | None = None) -
         open_clues.values("colour", "street_id").annotate(n=Count("id"), **step_counts).order_by()
     )
 
-    # 2. The 12-week trend and the period: each count a range of an index (clue_received_status, clue_closed),
-    # read without visiting the rows, as a scalar of the unit query below; the ladder funnel of the period's
-    # clues grouped by stage (the same index).
+    # 2. The 12-week trend, the period's closures and the ladder funnel (the period's clues by stage). The district:
+    # each count a range of an index (clue_received_status, clue_closed) read without visiting the rows, as scalars
+    # of the unit query below, and the funnel grouped on the same index. A clerk's: one pass over the clues their
+    # unit may see (its few thousand rows found once), rather than that set found again for every count.
     monday = today - dt.timedelta(days=today.weekday())
     week_starts = [monday - dt.timedelta(weeks=11 - i) for i in range(12)]
+    weeks = [(local_midnight(w), local_midnight(w + dt.timedelta(days=7))) for w in week_starts]
     received_in = Q(received_at__gte=period.start_at, received_at__lt=period.end_before)
+    counts = {f"new_{i}": Q(received_at__gte=a, received_at__lt=b) for i, (a, b) in enumerate(weeks)}
+    closings = {f"closed_{i}": Q(closed_at__gte=a, closed_at__lt=b) for i, (a, b) in enumerate(weeks)}
+    closings["closed_period"] = Q(closed_at__gte=period.start_at, closed_at__lt=period.end_before)
     trend_scalars = {}
-    for i, start in enumerate(week_starts):
-        a, b = local_midnight(start), local_midnight(start + dt.timedelta(days=7))
-        trend_scalars[f"new_{i}"] = _scalar(
-            clues.filter(received_at__gte=a, received_at__lt=b), Count("received_at")
+    if sees_all_units(user):
+        trend_scalars.update({k: _scalar(clues.filter(q), Count("received_at")) for k, q in counts.items()})
+        trend_scalars.update({k: _scalar(clues.filter(q), Count("closed_at")) for k, q in closings.items()})
+        by_stage = dict(
+            clues.filter(received_in).order_by().values_list("status").annotate(n=Count("received_at"))
         )
-        trend_scalars[f"closed_{i}"] = _scalar(
-            clues.filter(closed_at__gte=a, closed_at__lt=b), Count("closed_at")
+        unit_trend = {}
+    else:
+        since = min(weeks[0][0], period.start_at)
+        unit_trend = clues.filter(Q(received_at__gte=since) | Q(closed_at__gte=since)).aggregate(
+            **{k: Count("pk", filter=q) for k, q in (counts | closings).items()},
+            **{f"stage_{s}": Count("pk", filter=received_in & Q(status=s)) for s in STAGES},
         )
-    trend_scalars["closed_period"] = _scalar(
-        clues.filter(closed_at__gte=period.start_at, closed_at__lt=period.end_before), Count("closed_at")
-    )
-    by_stage = dict(
-        clues.filter(received_in).order_by().values_list("status").annotate(n=Count("received_at"))
-    )
+        by_stage = {s: unit_trend.pop(f"stage_{s}") for s in STAGES}
 
     # 3. Each unit's supervision counts: one grouped count per measure, in one UNION ALL (a clerk's: their own
     # unit's only); then the units, carrying the district scalars (letters, V3, V4, the D1 funds).
@@ -406,7 +411,7 @@ def dashboard_figures(user, *, period: Period, now: dt.datetime | None = None) -
             setattr(u, measure, per_unit.get((measure, u.pk), 0))
     first = unit_rows[0] if unit_rows else None
     district_scalars = {k: getattr(first, k, 0) for k in scalars}
-    trend = {k: district_scalars[k] for k in trend_scalars}
+    trend = unit_trend or {k: district_scalars[k] for k in trend_scalars}
     for stage in STAGES:  # the clue list's `reached` filter (clue_reached_q) lists these
         trend[f"reached_{stage}"] = sum(by_stage.get(s, 0) for s in stages_reached(stage))
 
