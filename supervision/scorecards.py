@@ -527,7 +527,8 @@ def scorecard_xlsx(table: ScorecardTable) -> bytes:
     ws.column_dimensions["B"].width = 26
     for i in range(3, width + 1):
         ws.column_dimensions[get_column_letter(i)].width = 11
-    ws.row_dimensions[3].height = 45
+    # The longest header (会议任务：按期完成/到期（已完成）) wraps to 4 lines in 11 characters.
+    ws.row_dimensions[3].height = 72
     ws.freeze_panes = "C4"
     ws.print_title_rows = "3:3"
     ws.page_setup.orientation = "landscape"
