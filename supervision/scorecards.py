@@ -217,6 +217,11 @@ class ScorecardTable:
     total_formula: str = TOTAL_FORMULA
     step_labels: dict = dataclasses.field(default_factory=lambda: dict(STEP_LABELS))
     ranked: int = 0  # units with a total (the ranking's length)
+    own_unit_only: bool = False  # a clerk's table: their row, ranked among all units
+
+    @property
+    def scope_note(self) -> str:
+        return "仅本单位；排名为全区名次" if self.own_unit_only else ""
 
 
 # ------------------------------------------------------------------------------------------ C3 due times
@@ -273,7 +278,7 @@ def visible_table(user, table: ScorecardTable) -> ScorecardTable:
         return table
     unit_id = getattr(user, "unit_id", None)
     rows = [c for c in table.rows if unit_id is not None and c.unit.pk == unit_id]
-    return dataclasses.replace(table, rows=rows)
+    return dataclasses.replace(table, rows=rows, own_unit_only=True)
 
 
 def district_scorecards(*, period: Period, now: dt.datetime | None = None, progress=None) -> ScorecardTable:
@@ -498,7 +503,7 @@ def scorecard_xlsx(table: ScorecardTable) -> bytes:
     ws.append(
         [
             f"考核期：{table.period.dated_name}；数据截至 {format_datetime(table.now)}；"
-            f"参与排名单位 {table.ranked} 个"
+            f"参与排名单位 {table.ranked} 个" + (f"；{table.scope_note}" if table.scope_note else "")
         ]
     )
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)

@@ -472,6 +472,7 @@ def test_scorecard_excel_has_the_period_one_row_per_unit_and_the_formulas(client
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "中站区根治欠薪工作2026年9月考核评分表"
     assert "2026年9月（2026-09-01 至 2026-09-15）" in rows[1][0] and "数据截至 2026-09-15 10:00" in rows[1][0]
+    assert "仅本单位" not in rows[1][0]
     assert rows[2][:2] == ("排名", "单位") and rows[2][-1] == "总分"
     units = [r[1] for r in rows[3:] if r[1]]
     assert units.count("区住房城乡建设局") == 1 and len(units) == Unit.objects.filter(is_active=True).count()
@@ -501,8 +502,10 @@ def test_v6_excel_of_a_period_not_computed_starts_its_refresh_and_says_so(client
     # The clerk's workbook, once computed, has their own row only.
     refresh()
     response = client.get(reverse("supervision:scorecard_export"), {"period": "month"})
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=4, values_only=True))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
     assert [r[1] for r in rows if r and r[1]] == ["区住房城乡建设局"]
+    assert "仅本单位；排名为全区名次" in sheet["A2"].value  # it says it is one unit's, ranked among all
 
 
 @pytest.mark.django_db
