@@ -28,6 +28,7 @@ from common.access import (
 )
 from common.audit import timeline
 from common.formats import format_date, format_datetime
+from common.forms import form_add_service_errors
 from common.masking import mask_id_number, mask_name, mask_phone
 from common.panels import enterprise_flags
 from common.validators import normalize_phone
@@ -283,9 +284,7 @@ def clue_act(request, pk, action):
         try:
             _call(action, request.user, clue, form.cleaned_data)
         except ValidationError as error:
-            # The service's Chinese messages at their fields; it wrote nothing (one transaction).
-            for field, errs in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            form_add_service_errors(form, error)  # it wrote nothing (one transaction)
         except PermissionDenied as error:
             form.add_error(None, str(error) or "您无权办理此操作")
         else:
@@ -415,9 +414,7 @@ def _register(request, form, data, employer, duplicates, files=()):
                 )
     except ValidationError as error:
         _discard_files(saved)
-        for field, errs in error.message_dict.items():
-            field = _ATTACHMENT_ERROR_FIELDS.get(field, field)
-            form.add_error(field if field in form.fields else None, errs)
+        form_add_service_errors(form, error, aliases=_ATTACHMENT_ERROR_FIELDS)
         return None
     except PermissionDenied as error:
         _discard_files(saved)
@@ -456,8 +453,7 @@ def attachment_upload(request, pk):
                 clue=clue, user=request.user, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
             )
         except ValidationError as error:
-            for field, errs in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            form_add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:

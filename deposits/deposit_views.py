@@ -22,6 +22,7 @@ from common.access import (
     visible_to,
 )
 from common.audit import timeline
+from common.forms import form_add_service_errors
 from common.models import Unit
 from common.policy import policy_value
 from common.xlsx import write_table, xlsx_response
@@ -43,11 +44,6 @@ def _page(request, qs):
     query = request.GET.copy()
     query.pop("page", None)
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _units_for_filter(user):
@@ -147,7 +143,7 @@ def deposit_create(request, notice_pk):
         try:
             deposit = services.deposit_record(notice=notice, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "保证金缴存已登记，通知书已标记为已缴存。")
             return redirect(deposit)
@@ -234,7 +230,7 @@ def deposit_action(request, pk, action):
         try:
             service(deposit=deposit, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect(deposit)
@@ -315,7 +311,7 @@ def penalty_create(request, notice_pk):
         try:
             services.penalty_decide(notice=notice, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "处罚决定已登记。")
             return redirect("deposits:overdue_list")
@@ -412,7 +408,7 @@ def guarantee_create(request):
         try:
             services.guarantee_record(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "工程款支付担保已登记。")
             return redirect("deposits:guarantee_list")
@@ -467,7 +463,7 @@ def fund_presale_create(request):
         try:
             fund = services.fund_open_presale(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "预售监管资金账户已建立。")
             return redirect(fund)
@@ -520,7 +516,7 @@ def fund_move(request, pk):
         try:
             services.fund_move(fund=fund, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "资金变动已登记。")
             return redirect(fund)

@@ -12,6 +12,7 @@ from common.access import can_act_for_unit, is_hrss, require_writer, sees_all_un
 from common.audit import timeline
 from common.documents import PRINT_MAX_DOCUMENTS, document_response, documents_print_start
 from common.formats import format_date, format_datetime
+from common.forms import form_add_service_errors
 from common.models import Unit
 from common.xlsx import write_table, xlsx_response
 from deposits import selectors, services
@@ -147,8 +148,7 @@ def notice_receipt(request, pk):
         try:
             services.notice_record_receipt(notice=notice, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(None if field not in form.fields else field, errors)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "已登记签收，缴存期限自签收之日起计算。")
             return redirect("deposits:notice_detail", pk=notice.pk)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from common.access import can_act_for_unit, can_push_projects, require_writer, sees_personal_data
 from common.audit import timeline
 from common.formats import format_date
+from common.forms import form_add_service_errors
 from common.jobs import job_start
 from common.policy import policy_value
 from common.xlsx import XLSX
@@ -112,7 +113,7 @@ def project_create(request):
                 user=request.user, unit=form.target_unit(), data=form.to_data(), push=push
             )
         except ValidationError as e:
-            _add_service_errors(form, e)
+            form_add_service_errors(form, e)
         else:
             if push:
                 _report_push(request, project)
@@ -177,7 +178,7 @@ def project_edit(request, pk):
                 user=request.user, project=project, data=form.to_data(), push=push
             )
         except ValidationError as e:
-            _add_service_errors(form, e)
+            form_add_service_errors(form, e)
         else:
             if push:
                 _report_push(request, project)
@@ -246,12 +247,6 @@ def _add_rule_errors(form, *, unit, push: bool, instance=None) -> None:
         for field, messages_ in e.message_dict.items():
             if field in form.fields and field not in form.errors:
                 form.add_error(field, messages_)
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    """Show the service's errors at their fields; one about a field the form doesn't offer goes on top."""
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _report_push(request, project) -> None:

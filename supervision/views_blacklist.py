@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from common.access import is_hrss, is_read_only, require_writer
 from common.audit import timeline
+from common.forms import form_add_service_errors
 from common.xlsx import write_table, xlsx_response
 from projects.models import Enterprise
 
@@ -119,13 +120,6 @@ class RemoveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "请填写移出理由"},
     )
-
-
-def _add_errors(form, error: ValidationError, *, aliases: dict | None = None) -> None:
-    aliases = aliases or {}
-    for field, errs in error.message_dict.items():
-        field = aliases.get(field, field)
-        form.add_error(field if field in form.fields else None, errs)
 
 
 # --- the list ----------------------------------------------------------------------------------------------
@@ -283,7 +277,7 @@ def blacklist_act(request, pk, action):
                 blacklist.blacklist_remove(user=request.user, entry=entry, **data)
                 messages.success(request, f"已移出失信联合惩戒名单：{entry.enterprise.name}")
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error) or "您无权办理此操作")
         else:
@@ -329,7 +323,7 @@ def blacklist_create(request):
                 try:
                     entry = blacklist.blacklist_add(user=user, enterprise=enterprise, **data)
                 except ValidationError as error:
-                    _add_errors(form, error, aliases={"enterprise": "uscc"})
+                    form_add_service_errors(form, error, aliases={"enterprise": "uscc"})
                 else:
                     messages.success(request, f"已列入失信联合惩戒名单：{entry.enterprise.name}")
                     return redirect("supervision:blacklist_detail", pk=entry.pk)

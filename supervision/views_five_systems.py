@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from common.access import require_writer, sees_all_units
 from common.audit import timeline
+from common.forms import form_add_service_errors
 from common.models import Unit
 from common.policy import policy_snapshot
 from common.xlsx import write_table, xlsx_response
@@ -123,11 +124,6 @@ def _required_messages(*form_classes) -> None:
 
 
 _required_messages(*(spec[0] for spec in RECORDS.values()), PayrollUpdateForm)
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _initial(kind: str, facts: five.Facts) -> dict:
@@ -242,7 +238,7 @@ def five_record(request, pk: int, kind: str):
         try:
             service(project=project, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect(f"{project_url(project)}#{anchor}")
@@ -259,7 +255,7 @@ def five_payroll_update(request, pk: int, payroll_pk: int):
         try:
             five.payroll_update(payroll=payroll, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(
                 request, f"已更新 {payroll.subcontractor_name} {payroll.month:%Y-%m} 的代发情况。"

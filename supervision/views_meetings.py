@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from common.access import is_hrss, is_read_only, require_writer, sees_all_units
 from common.audit import timeline
+from common.forms import form_add_service_errors
 from common.models import Unit
 from common.xlsx import write_table, xlsx_response
 
@@ -31,11 +32,6 @@ def _date_widget():
 
 def _units():
     return Unit.objects.filter(is_active=True)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for field, errs in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errs)
 
 
 # --- forms -------------------------------------------------------------------------------------------------
@@ -255,7 +251,7 @@ def meeting_create(request):
         try:
             meeting = meetings.meeting_request(user=user, **data)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
@@ -401,7 +397,7 @@ def meeting_act(request, pk, action):
         problems = found.pop("tasks", [])
         bound["task_errors"] = _row_errors(bound["tasks"], problems) if "tasks" in bound else problems
         if found:
-            _add_errors(form, ValidationError(found))
+            form_add_service_errors(form, ValidationError(found))
     except PermissionDenied as error:
         form.add_error(None, str(error) or "您无权办理此操作")
     return _render_detail(request, _get_meeting(request, pk), bound=bound, status=400)
@@ -465,7 +461,7 @@ def meeting_task_done(request, pk):
         try:
             meetings.meeting_task_done(user=request.user, task=task, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:

@@ -26,6 +26,7 @@ from common.access import (
 )
 from common.audit import timeline
 from common.formats import format_date
+from common.forms import form_add_service_errors
 from common.models import Unit, UnitType
 from common.validators import normalize_uscc
 from common.xlsx import write_table, xlsx_response
@@ -40,12 +41,6 @@ CHECK_CHOICES = [("", "未检查"), ("1", "合格"), ("0", "不合格")]
 
 
 # ----------------------------------------------------------------------------------------------- forms
-
-
-def _apply(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal at the form's fields (others above the form); the service saved nothing."""
-    for field, errs in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errs)
 
 
 class _Filters(forms.Form):
@@ -444,7 +439,7 @@ def assign(request, pk: int):
         try:
             oversight.supervisor_assign(user=user, project=project, **form.cleaned_data)
         except ValidationError as e:
-            _apply(form, e)
+            form_add_service_errors(form, e)
         else:
             messages.success(request, f"已分派“{project.name}”的包保领导和责任人")
             return redirect(_next_url(request, reverse("supervision:oversight_assignments")))
@@ -503,7 +498,7 @@ def inspection_new(request, pk: int):
         try:
             inspection = oversight.inspection_record(user=user, project=project, **form.service_values())
         except ValidationError as e:
-            _apply(form, e)
+            form_add_service_errors(form, e)
         else:
             failed = oversight.failed_items(inspection)
             messages.success(
@@ -569,7 +564,7 @@ def order_issue(request, pk: int):
                 user=request.user, inspection=inspection, **form.cleaned_data
             )
         except ValidationError as e:
-            _apply(form, e)
+            form_add_service_errors(form, e)
         else:
             messages.success(
                 request, f"已责令{order.enterprise.name}限期整改，期限 {format_date(order.deadline)}"
@@ -677,7 +672,7 @@ def order_close(request, pk: int):
         try:
             oversight.rectification_order_close(user=request.user, order=order, **form.cleaned_data)
         except ValidationError as e:
-            _apply(form, e)
+            form_add_service_errors(form, e)
         else:
             messages.success(request, "已办结：整改完成")
             return redirect("supervision:oversight_order_detail", pk=order.pk)
@@ -696,7 +691,7 @@ def order_refuse(request, pk: int):
                 user=request.user, order=order, **form.cleaned_data
             )
         except ValidationError as e:
-            _apply(form, e)
+            form_add_service_errors(form, e)
         else:
             messages.success(request, f"已登记拒不整改及行政处理处罚：{outcome.penalty.measure}")
             if outcome.blacklist_entry is not None:
@@ -775,7 +770,7 @@ def monitoring_declare(request, pk: int):
                 user=request.user, monitoring=monitoring, **form.cleaned_data
             )
         except ValidationError as e:
-            _apply(form, e)
+            form_add_service_errors(form, e)
         else:
             messages.success(request, f"已登记{declaration.period:%Y年%m月}的申报")
             return redirect("supervision:oversight_monitoring_detail", pk=monitoring.pk)
@@ -792,7 +787,7 @@ def monitoring_remove(request, pk: int):
         try:
             oversight.monitoring_remove(user=request.user, monitoring=monitoring, **form.cleaned_data)
         except ValidationError as e:
-            _apply(form, e)
+            form_add_service_errors(form, e)
         else:
             messages.success(request, f"已解除对{monitoring.employer_name}的重点监控")
             return redirect("supervision:oversight_monitoring_detail", pk=monitoring.pk)
@@ -835,7 +830,7 @@ def delay_new(request):
         try:
             oversight.delay_report_file(user=user, **values)
         except ValidationError as e:
-            _apply(form, e)
+            form_add_service_errors(form, e)
         except PermissionDenied as e:
             form.add_error("project", str(e))
         else:
