@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from stdnum.cn import uscc as stdnum_uscc
@@ -41,3 +42,30 @@ def validate_phone(value: str) -> str:
             "联系电话格式不正确：请填写11位手机号或固定电话（如 0391-2958033）", code="invalid_phone"
         )
     return phone
+
+
+NOT_A_NUMBER = "请填写数字金额（元），如 123456.78"
+
+
+def money_yuan(value, *, field: str, errors: dict, label: str = "金额") -> Decimal | None:
+    """A positive amount of 元 with at most two decimals (typed with or without thousands commas), or a Chinese
+    message put at `field` in `errors` (the services collect them and raise one ValidationError)."""
+    if value in (None, ""):
+        errors[field] = f"请填写{label}"
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        errors[field] = NOT_A_NUMBER
+        return None
+    if not amount.is_finite():
+        errors[field] = NOT_A_NUMBER
+    elif amount <= 0:
+        errors[field] = f"{label}必须大于0"
+    elif amount != amount.quantize(Decimal("0.01")):
+        errors[field] = f"{label}最多保留两位小数（分）"
+    elif amount >= Decimal("1e12"):
+        errors[field] = f"{label}过大，请核对单位（元）"
+    else:
+        return amount
+    return None

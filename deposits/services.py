@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +19,7 @@ from common.documents import document_issue, document_rerender, document_set_sta
 from common.formats import format_date, format_datetime, format_money
 from common.models import Unit
 from common.policy import policy_parameter, policy_value
-from common.validators import validate_phone
+from common.validators import money_yuan, validate_phone
 from common.workdays import add_working_days
 from deposits.models import (
     INFLOW_KINDS,
@@ -222,31 +222,6 @@ def notice_mark_deposited(*, notice: Notice, actor, at: dt.datetime | None = Non
 # Deposits (D3, D4), penalty decisions (D4), payment guarantees and fund ledgers (D1).
 # =====================================================================================================
 
-_NOT_A_NUMBER = "请填写数字金额（元），如 123456.78"
-
-
-def _money(value, *, field: str, errors: dict, label: str = "金额") -> Decimal | None:
-    """A positive amount of 元 with at most two decimals, or an error at `field`."""
-    if value in (None, ""):
-        errors[field] = f"请填写{label}"
-        return None
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
-        errors[field] = _NOT_A_NUMBER
-        return None
-    if not amount.is_finite():
-        errors[field] = _NOT_A_NUMBER
-    elif amount <= 0:
-        errors[field] = f"{label}必须大于0"
-    elif amount != amount.quantize(Decimal("0.01")):
-        errors[field] = f"{label}最多保留两位小数（分）"
-    elif amount >= Decimal("1e12"):
-        errors[field] = f"{label}过大，请核对单位（元）"
-    else:
-        return amount
-    return None
-
 
 def _percent(ratio: Decimal) -> str:
     return f"{(ratio * 100).normalize():f}%"
@@ -368,7 +343,7 @@ def deposit_record(
         institution_validate_for_new_deposit(institution)
     except ValidationError as error:
         errors["institution"] = error.message_dict["institution"][0]
-    amount = _money(amount, field="amount", errors=errors, label="缴存金额")
+    amount = money_yuan(amount, field="amount", errors=errors, label="缴存金额")
     document_number = (document_number or "").strip()
     if not document_number:
         errors["document_number"] = "请填写存单、保函或保单编号"
@@ -434,7 +409,7 @@ def deposit_use_for_arrears(*, deposit: Deposit, actor, amount, used_on: dt.date
     if not can_proceed(deposit.use_for_arrears):
         _refuse_transition(deposit, "动用")
     errors: dict[str, str] = {}
-    amount = _money(amount, field="amount", errors=errors, label="动用金额")
+    amount = money_yuan(amount, field="amount", errors=errors, label="动用金额")
     if amount is not None and amount > deposit.balance:
         errors["amount"] = f"动用金额不能超过保证金余额（{format_money(deposit.balance)}元）"
     if used_on is None or used_on > timezone.localdate():
@@ -457,7 +432,7 @@ def deposit_top_up(*, deposit: Deposit, actor, amount, note: str = "") -> Deposi
     if not can_proceed(deposit.top_up):
         _refuse_transition(deposit, "补足")
     errors: dict[str, str] = {}
-    amount = _money(amount, field="amount", errors=errors, label="补足金额")
+    amount = money_yuan(amount, field="amount", errors=errors, label="补足金额")
     if errors:
         raise ValidationError(errors)
     deposit.top_up(amount)
@@ -555,7 +530,7 @@ def penalty_decide(
     errors: dict[str, str] = {}
     if not notice_filter_overdue_open(Notice.objects.filter(pk=notice.pk)).exists():
         errors["__all__"] = "该通知书未逾期未缴存，不能登记处罚决定"
-    amount = _money(amount, field="amount", errors=errors, label="罚款金额")
+    amount = money_yuan(amount, field="amount", errors=errors, label="罚款金额")
     low, high = policy_value("D2.fine_min_yuan"), policy_value("D2.fine_max_yuan")
     if amount is not None and not (low <= amount <= high):
         errors["amount"] = (
@@ -613,7 +588,7 @@ def guarantee_record(
     document_number = (document_number or "").strip()
     if not document_number:
         errors["document_number"] = "请填写保函编号"
-    amount = _money(amount, field="amount", errors=errors, label="担保金额")
+    amount = money_yuan(amount, field="amount", errors=errors, label="担保金额")
     if valid_from is None:
         errors["valid_from"] = "请填写有效期开始日期"
     if valid_to is None:
@@ -724,7 +699,7 @@ def fund_move(
     errors: dict[str, str] = {}
     if kind not in KINDS_BY_FUND[fund.kind]:
         errors["kind"] = f"{fund.get_kind_display()}不能办理该类型的变动"
-    amount = _money(amount, field="amount", errors=errors)
+    amount = money_yuan(amount, field="amount", errors=errors)
     if occurred_on is None or occurred_on > timezone.localdate():
         errors["occurred_on"] = "请填写发生日期（不能晚于今天）"
     if kind == MovementKind.ADVANCE and project is None:

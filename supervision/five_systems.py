@@ -18,7 +18,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import logging
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -31,6 +31,7 @@ from common.audit import log_action, register_actions
 from common.formats import format_date, format_money
 from common.models import PolicyKind, User
 from common.policy import Parameter, policy_parameter, policy_snapshot, policy_value, register_parameters
+from common.validators import money_yuan
 from projects.models import Project, ProjectStatus
 from supervision.models import (
     LabourCostAllocation,
@@ -799,32 +800,6 @@ def _writable(project: Project, actor: User) -> Project:
     return project
 
 
-_NOT_A_NUMBER = "请填写数字，如 123456.78"
-
-
-def _money(value, *, field: str, errors: dict, label: str) -> Decimal | None:
-    """A positive amount of 元 with at most two decimals, or a Chinese message at `field`."""
-    if value in (None, ""):
-        errors[field] = f"请填写{label}"
-        return None
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
-        errors[field] = _NOT_A_NUMBER
-        return None
-    if not amount.is_finite():
-        errors[field] = _NOT_A_NUMBER
-    elif amount <= 0:
-        errors[field] = f"{label}必须大于0"
-    elif amount != amount.quantize(Decimal("0.01")):
-        errors[field] = f"{label}最多保留两位小数（分）"
-    elif amount >= Decimal("1e12"):
-        errors[field] = f"{label}过大，请核对单位（元）"
-    else:
-        return amount
-    return None
-
-
 def _count(value, *, field: str, errors: dict, label: str, minimum: int) -> int | None:
     try:
         number = int(value)
@@ -888,7 +863,7 @@ def allocation_record(
         errors["allocated_on"] = (
             f"开工前首笔人工费须在计划开工日期（{format_date(project.planned_start_on)}）当日或之前拨付"
         )
-    amount = _money(amount, field="amount", errors=errors, label="拨付金额")
+    amount = money_yuan(amount, field="amount", errors=errors, label="拨付金额")
     note = _text(note, field="note", errors=errors, label="说明", max_length=200, required=False)
     _raise(errors)
     allocation = LabourCostAllocation.objects.create(
@@ -967,7 +942,7 @@ def payroll_record(
         required=True,
     )
     workers = _count(workers, field="workers", errors=errors, label="人数", minimum=1)
-    amount = _money(amount, field="amount", errors=errors, label="代发金额")
+    amount = money_yuan(amount, field="amount", errors=errors, label="代发金额")
     proof, paid_on, bank_confirmed_on = _payroll_payment_errors(
         project=project, month=month if "month" not in errors else None, paid_on=paid_on, proof=proof,
         bank_confirmed_on=bank_confirmed_on, today=today, errors=errors,
