@@ -24,6 +24,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from common.models import SweepRun
@@ -218,3 +220,27 @@ def sweep_alarms_cached() -> list[SweepAlarm]:
         names = [(a.sweep.name, a.state) for a in sweep_alarms()]
         cache.set("common.sweeps.alarms", names, ALARMS_CACHE_SECONDS)
     return [SweepAlarm(_SWEEPS[name], state) for name, state in names if name in _SWEEPS]
+
+
+def sweep_claim_each(
+    due: QuerySet, handle: Callable[[Model], int], *, order_by: tuple[str, ...], related: tuple[str, ...] = ()
+) -> tuple[int, int]:
+    """The rows of `due` (a condition on a partial index), read once, each then claimed in its own short
+    transaction: locked with SKIP LOCKED on PostgreSQL (a row another sweep holds is skipped, not waited for; a
+    no-op on SQLite, where the notification's unique key keeps it exactly once) and checked against `due` again
+    (it may have changed since the list was read), then `handle(row)` writes what is owed in that transaction.
+    Returns (rows handled, the sum of what `handle` returned)."""
+    handled = total = 0
+    for pk in list(due.order_by(*order_by).values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = (
+                due.select_for_update(skip_locked=True, of=("self",))
+                .select_related(*related)
+                .filter(pk=pk)
+                .first()
+            )
+            if row is None:
+                continue
+            handled += 1
+            total += int(handle(row))
+    return handled, total

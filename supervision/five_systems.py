@@ -31,6 +31,7 @@ from common.audit import log_action, register_actions
 from common.formats import format_date, format_money
 from common.models import PolicyKind, User
 from common.policy import Parameter, policy_parameter, policy_snapshot, policy_value, register_parameters
+from common.sweeps import sweep_claim_each
 from common.validators import money_yuan
 from projects.models import Project, ProjectStatus
 from supervision.models import (
@@ -735,19 +736,11 @@ def compliance_create_missing(today: dt.date) -> tuple[int, int]:
         created += len(batch)
 
 
-def _sweep_one(compliance_id: int, today: dt.date) -> tuple[bool, int]:
-    """Claim one due row (PostgreSQL: another sweep holding it is skipped) and recompute it."""
-    with transaction.atomic():
-        row = (
-            ProjectCompliance.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=compliance_id, next_due_on__lte=today)
-            .first()
-        )
-        if row is None:
-            return False, 0
-        project = Project.objects.select_related("unit").get(pk=row.project_id)
-        _, _, told = compliance_recompute(project=project, today=today, notify=True)
-        return True, told
+def _recompute_due(row: ProjectCompliance, today: dt.date) -> int:
+    """A claimed due row recomputed: how many of its items turned red (and were told)."""
+    project = Project.objects.select_related("unit").get(pk=row.project_id)
+    _, _, told = compliance_recompute(project=project, today=today, notify=True)
+    return told
 
 
 def five_systems_sweep(now: dt.datetime | None = None) -> dict[str, int]:
@@ -758,17 +751,12 @@ def five_systems_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     today = timezone.localdate(now)
     created, told = compliance_create_missing(today)
-    due = list(
-        ProjectCompliance.objects.filter(next_due_on__lte=today)
-        .order_by("next_due_on", "pk")
-        .values_list("pk", flat=True)
+    recomputed, turned_red = sweep_claim_each(
+        ProjectCompliance.objects.filter(next_due_on__lte=today),
+        lambda row: _recompute_due(row, today),
+        order_by=("next_due_on", "pk"),
     )
-    recomputed = 0
-    for pk in due:
-        done, n = _sweep_one(pk, today)
-        recomputed += done
-        told += n
-    return {"created": created, "recomputed": recomputed, "notified": told}
+    return {"created": created, "recomputed": recomputed, "notified": told + turned_red}
 
 
 def five_systems_waiting(now: dt.datetime | None = None) -> int:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from common.access import can_act_for_unit, is_admin, is_hrss, require_writer, sees_all_units, visible_to
 from common.audit import log_action
 from common.models import Unit, User
+from common.sweeps import sweep_claim_each
 
 from .models import JointMeeting, MeetingStatus, MeetingTask
 
@@ -342,38 +343,30 @@ def meeting_tasks_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     two sweeps run, and a stopped scheduler only delays it."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    counts = {"overdue": 0}
-    for task_id in list(_due(today).order_by("deadline", "pk").values_list("pk", flat=True)):
-        if _notify_overdue(task_id, today):
-            counts["overdue"] += 1
-    return counts
+    overdue, _ = sweep_claim_each(
+        _due(today),
+        lambda task: _notify_overdue(task, today),
+        order_by=("deadline", "pk"),
+        related=("meeting", "unit"),
+    )
+    return {"overdue": overdue}
 
 
-def _notify_overdue(task_id: int, today: dt.date) -> bool:
+def _notify_overdue(task: MeetingTask, today: dt.date) -> int:
     from common.notifications import hrss_recipients, notify, unit_recipients
 
-    with transaction.atomic():
-        task = (
-            _due(today)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("meeting", "unit")
-            .filter(pk=task_id)
-            .first()
-        )
-        if task is None:  # done meanwhile, or another sweep holds it
-            return False
-        days = (today - task.deadline).days
-        notify(
-            event=f"supervision.meeting_task_overdue:{task.pk}:{task.deadline.isoformat()}",
-            kind="supervision.meeting_task_overdue",
-            recipients=unit_recipients(task.unit) + hrss_recipients(),
-            title=f"会议任务逾期：{task.unit.name}，期限 {task.deadline:%Y年%m月%d日}（已逾期{days}天）",
-            body=f"联席会议“{task.meeting.subject}”：{task.content}",
-            url=reverse("supervision:meeting_detail", args=[task.meeting_id]),
-        )
-        MeetingTask.objects.filter(pk=task.pk).update(overdue_notified_on=today)
-        log_action(task, action="meeting_task.overdue_notified", actor=None, note=f"已逾期{days}天")
-    return True
+    days = (today - task.deadline).days
+    notify(
+        event=f"supervision.meeting_task_overdue:{task.pk}:{task.deadline.isoformat()}",
+        kind="supervision.meeting_task_overdue",
+        recipients=unit_recipients(task.unit) + hrss_recipients(),
+        title=f"会议任务逾期：{task.unit.name}，期限 {task.deadline:%Y年%m月%d日}（已逾期{days}天）",
+        body=f"联席会议“{task.meeting.subject}”：{task.content}",
+        url=reverse("supervision:meeting_detail", args=[task.meeting_id]),
+    )
+    MeetingTask.objects.filter(pk=task.pk).update(overdue_notified_on=today)
+    log_action(task, action="meeting_task.overdue_notified", actor=None, note=f"已逾期{days}天")
+    return 1
 
 
 def meeting_tasks_waiting(now: dt.datetime | None = None) -> int:

@@ -60,6 +60,7 @@ from common.access import (
 from common.audit import log_action
 from common.models import PolicyKind, Unit, UnitType, User
 from common.policy import policy_parameter, policy_value
+from common.sweeps import sweep_claim_each
 from common.validators import validate_phone
 from common.workdays import add_working_days
 from projects.models import Enterprise, Project, ProjectStatus
@@ -963,10 +964,8 @@ def delay_report_file(
 
 
 # ---------------------------------------------------------------------------------------------- sweeps
-# Each sweep: one query on its partial index for what is due, then each row claimed in its own short transaction
-# (select_for_update(skip_locked=True): a second worker skips a row the first holds; a no-op on SQLite, where the
-# notification's unique event key is what keeps it exactly-once), the guard column written in the same
-# transaction as the notification.
+# Each sweep: one query on its partial index for what is due, each row then claimed in its own short transaction
+# (common.sweeps.sweep_claim_each), the guard column written in the same transaction as the notification.
 
 
 def _inspection_unnotified(today: dt.date) -> Q:
@@ -982,43 +981,35 @@ def _inspection_unnotified(today: dt.date) -> Q:
 def inspections_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     """V1: an assignment whose inspection due date has passed tells the project's unit, once per due date."""
     today = timezone.localdate(now or timezone.now())
-    due = list(
-        ProjectSupervisor.objects.filter(_inspection_unnotified(today))
-        .order_by("next_inspection_due_on", "pk")
-        .values_list("pk", flat=True)
+    told, _ = sweep_claim_each(
+        ProjectSupervisor.objects.filter(_inspection_unnotified(today)),
+        _inspection_overdue_one,
+        order_by=("next_inspection_due_on", "pk"),
+        related=("project__unit",),
     )
-    return {"inspection_overdue": sum(_inspection_overdue_one(pk, today) for pk in due)}
+    return {"inspection_overdue": told}
 
 
-def _inspection_overdue_one(pk: int, today: dt.date) -> int:
+def _inspection_overdue_one(supervisor: ProjectSupervisor) -> int:
     from common.notifications import notify, unit_recipients
 
-    with transaction.atomic():
-        supervisor = (
-            ProjectSupervisor.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("project__unit")
-            .filter(_inspection_unnotified(today), pk=pk)
-            .first()
-        )
-        if supervisor is None:
-            return 0
-        due, project = supervisor.next_inspection_due_on, supervisor.project
-        notify(
-            event=f"oversight.inspection_overdue:{supervisor.pk}:{due.isoformat()}",
-            kind="oversight.inspection_overdue",
-            recipients=unit_recipients(project.unit),
-            title=f"项目“{project.name}”逾期未巡查（巡查期限 {due:%Y-%m-%d}）",
-            body=f"包保领导 {supervisor.leader_name}，责任人 {supervisor.responsible_person}："
-            "请对分包项目进行检查并登记巡查记录（V1 定期检查）。",
-            url=project.get_absolute_url(),
-        )
-        ProjectSupervisor.objects.filter(pk=supervisor.pk).update(overdue_notified_on=due)
-        log_action(
-            project,
-            action="oversight.inspection_overdue_notified",
-            note=f"巡查期限 {due:%Y-%m-%d} 已过",
-            data={"due": due.isoformat()},
-        )
+    due, project = supervisor.next_inspection_due_on, supervisor.project
+    notify(
+        event=f"oversight.inspection_overdue:{supervisor.pk}:{due.isoformat()}",
+        kind="oversight.inspection_overdue",
+        recipients=unit_recipients(project.unit),
+        title=f"项目“{project.name}”逾期未巡查（巡查期限 {due:%Y-%m-%d}）",
+        body=f"包保领导 {supervisor.leader_name}，责任人 {supervisor.responsible_person}："
+        "请对分包项目进行检查并登记巡查记录（V1 定期检查）。",
+        url=project.get_absolute_url(),
+    )
+    ProjectSupervisor.objects.filter(pk=supervisor.pk).update(overdue_notified_on=due)
+    log_action(
+        project,
+        action="oversight.inspection_overdue_notified",
+        note=f"巡查期限 {due:%Y-%m-%d} 已过",
+        data={"due": due.isoformat()},
+    )
     return 1
 
 
@@ -1034,40 +1025,32 @@ def _order_unnotified(today: dt.date) -> Q:
 def rectifications_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     """V2: an open order past its deadline tells its unit and HRSS, once."""
     today = timezone.localdate(now or timezone.now())
-    due = list(
-        RectificationOrder.objects.filter(_order_unnotified(today))
-        .order_by("deadline", "pk")
-        .values_list("pk", flat=True)
+    told, _ = sweep_claim_each(
+        RectificationOrder.objects.filter(_order_unnotified(today)),
+        lambda order: _order_overdue_one(order, today),
+        order_by=("deadline", "pk"),
+        related=("project", "enterprise", "unit"),
     )
-    return {"order_overdue": sum(_order_overdue_one(pk, today) for pk in due)}
+    return {"order_overdue": told}
 
 
-def _order_overdue_one(pk: int, today: dt.date) -> int:
+def _order_overdue_one(order: RectificationOrder, today: dt.date) -> int:
     from common.notifications import hrss_recipients, notify, unit_recipients
 
-    with transaction.atomic():
-        order = (
-            RectificationOrder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("project", "enterprise", "unit")
-            .filter(_order_unnotified(today), pk=pk)
-            .first()
-        )
-        if order is None:
-            return 0
-        notify(
-            event=f"oversight.order_overdue:{order.pk}",
-            kind="oversight.order_overdue",
-            recipients=unit_recipients(order.unit) + hrss_recipients(),
-            title=f"整改逾期：{order.enterprise.name}（{order.project.name}），期限 {order.deadline:%Y-%m-%d}",
-            body=order.content[:500],
-            url=reverse("supervision:oversight_order_detail", args=[order.pk]),
-        )
-        RectificationOrder.objects.filter(pk=order.pk).update(overdue_notified_on=today)
-        log_action(
-            order,
-            action="oversight.order_overdue_notified",
-            note=f"整改期限 {order.deadline:%Y-%m-%d} 已过，已提醒督办单位和区人社局",
-        )
+    notify(
+        event=f"oversight.order_overdue:{order.pk}",
+        kind="oversight.order_overdue",
+        recipients=unit_recipients(order.unit) + hrss_recipients(),
+        title=f"整改逾期：{order.enterprise.name}（{order.project.name}），期限 {order.deadline:%Y-%m-%d}",
+        body=order.content[:500],
+        url=reverse("supervision:oversight_order_detail", args=[order.pk]),
+    )
+    RectificationOrder.objects.filter(pk=order.pk).update(overdue_notified_on=today)
+    log_action(
+        order,
+        action="oversight.order_overdue_notified",
+        note=f"整改期限 {order.deadline:%Y-%m-%d} 已过，已提醒督办单位和区人社局",
+    )
     return 1
 
 
@@ -1088,64 +1071,44 @@ def declarations_sweep(now: dt.datetime | None = None) -> dict[str, int]:
     """V3: first give every active monitoring without a due date its due date (clues.services puts an employer
     under monitoring and knows nothing of V3's periods), then tell HRSS once per due date that passed."""
     today = timezone.localdate(now or timezone.now())
-    fresh = list(
-        KeyMonitoring.objects.filter(is_active=True, declaration_due_on__isnull=True).values_list(
-            "pk", flat=True
-        )
+    initialised, _ = sweep_claim_each(
+        KeyMonitoring.objects.filter(is_active=True, declaration_due_on__isnull=True),
+        _declaration_initialise_one,
+        order_by=("pk",),
     )
-    initialised = sum(_declaration_initialise_one(pk) for pk in fresh)
-    due = list(
-        KeyMonitoring.objects.filter(_declaration_unnotified(today))
-        .order_by("declaration_due_on", "pk")
-        .values_list("pk", flat=True)
+    told, _ = sweep_claim_each(
+        KeyMonitoring.objects.filter(_declaration_unnotified(today)),
+        _declaration_overdue_one,
+        order_by=("declaration_due_on", "pk"),
     )
-    return {
-        "initialised": initialised,
-        "declaration_overdue": sum(_declaration_overdue_one(pk, today) for pk in due),
-    }
+    return {"initialised": initialised, "declaration_overdue": told}
 
 
-def _declaration_initialise_one(pk: int) -> int:
-    with transaction.atomic():
-        monitoring = (
-            KeyMonitoring.objects.select_for_update(skip_locked=True)
-            .filter(pk=pk, is_active=True, declaration_due_on__isnull=True)
-            .first()
-        )
-        if monitoring is None:
-            return 0
-        due = declaration_due_for(monitoring, _last_period(monitoring))
-        KeyMonitoring.objects.filter(pk=pk).update(declaration_due_on=due)
+def _declaration_initialise_one(monitoring: KeyMonitoring) -> int:
+    due = declaration_due_for(monitoring, _last_period(monitoring))
+    KeyMonitoring.objects.filter(pk=monitoring.pk).update(declaration_due_on=due)
     return 1
 
 
-def _declaration_overdue_one(pk: int, today: dt.date) -> int:
+def _declaration_overdue_one(monitoring: KeyMonitoring) -> int:
     from common.notifications import hrss_recipients, notify
 
-    with transaction.atomic():
-        monitoring = (
-            KeyMonitoring.objects.select_for_update(skip_locked=True)
-            .filter(_declaration_unnotified(today), pk=pk)
-            .first()
-        )
-        if monitoring is None:
-            return 0
-        due = monitoring.declaration_due_on
-        notify(
-            event=f"oversight.declaration_overdue:{monitoring.pk}:{due.isoformat()}",
-            kind="oversight.declaration_overdue",
-            recipients=hrss_recipients(),
-            title=f"重点监控企业 {monitoring.employer_name} 逾期未申报（申报期限 {due:%Y-%m-%d}）",
-            body="发生过拖欠工资的企业实行重点监控并定期申报（V3），请督促企业申报。",
-            url=reverse("supervision:oversight_monitoring_detail", args=[monitoring.pk]),
-        )
-        KeyMonitoring.objects.filter(pk=pk).update(overdue_notified_on=due)
-        log_action(
-            monitoring,
-            action="oversight.declaration_overdue_notified",
-            note=f"申报期限 {due:%Y-%m-%d} 已过，已提醒区人社局",
-            data={"due": due.isoformat()},
-        )
+    due = monitoring.declaration_due_on
+    notify(
+        event=f"oversight.declaration_overdue:{monitoring.pk}:{due.isoformat()}",
+        kind="oversight.declaration_overdue",
+        recipients=hrss_recipients(),
+        title=f"重点监控企业 {monitoring.employer_name} 逾期未申报（申报期限 {due:%Y-%m-%d}）",
+        body="发生过拖欠工资的企业实行重点监控并定期申报（V3），请督促企业申报。",
+        url=reverse("supervision:oversight_monitoring_detail", args=[monitoring.pk]),
+    )
+    KeyMonitoring.objects.filter(pk=monitoring.pk).update(overdue_notified_on=due)
+    log_action(
+        monitoring,
+        action="oversight.declaration_overdue_notified",
+        note=f"申报期限 {due:%Y-%m-%d} 已过，已提醒区人社局",
+        data={"due": due.isoformat()},
+    )
     return 1
 
 

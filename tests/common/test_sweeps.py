@@ -112,3 +112,22 @@ def test_cleanup_keeps_a_month_and_each_sweeps_newest(toy_sweep):
     newest = SweepRun.objects.order_by("-started_at", "-id").first()
     assert sweeps.sweep_runs_cleanup(now=at(2026, 12, 1)) == 1
     assert list(SweepRun.objects.values_list("pk", flat=True)) == [newest.pk]
+
+
+@pytest.mark.django_db
+def test_sweep_claim_each_rechecks_each_row_when_it_claims_it():
+    """A row that stops being due between the read of the due list and its claim (another writer handled it) is
+    not handled again; the others are, each once, in the given order."""
+    when = at(2026, 9, 15)
+    rows = [SweepRun.objects.create(name=f"r{i}", started_at=when, as_of=when) for i in range(3)]
+    seen = []
+
+    def handle(row):
+        seen.append(row.name)
+        if row.name == "r0":  # meanwhile, someone else deals with r1
+            SweepRun.objects.filter(pk=rows[1].pk).update(ok=True)
+        SweepRun.objects.filter(pk=row.pk).update(ok=True)
+        return 2
+
+    handled, total = sweeps.sweep_claim_each(SweepRun.objects.filter(ok=False), handle, order_by=("pk",))
+    assert seen == ["r0", "r2"] and (handled, total) == (2, 4)
