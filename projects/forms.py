@@ -23,6 +23,7 @@ from projects.columns import (
     section_of,
 )
 from projects.models import Project, TriggerType
+from projects.selectors import enterprises_by_uscc
 from projects.services import allowed_trigger_types
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -123,6 +124,24 @@ class ProjectForm(forms.Form):
                 grouped[section_of(column)].append((self[column.field], column.wide))
         return [(legend, fields) for legend, fields in grouped.items() if fields]
 
+    def marked_sections(self) -> list[tuple[str, list, str, int | None]]:
+        """sections() with, on the 建设单位 and 施工总承包单位 fieldsets, the role ("owner"/"contractor") and the
+        enterprise the USCC in the form names (typed, or stored when editing), so the legend shows its V4 mark
+        before the project is saved; "" and None on the other fieldsets."""
+        roles = {section_of(COLUMNS_BY_FIELD[f"{role}_uscc"]): role for role in ENTERPRISE_ROLES}
+        typed = {
+            role: self[f"{role}_uscc"].value() or ""
+            for role in ENTERPRISE_ROLES
+            if f"{role}_uscc" in self.fields
+        }
+        matched = enterprises_by_uscc(typed.values())
+        marked = []
+        for legend, fields in self.sections():
+            role = roles.get(legend, "")
+            enterprise = matched.get(typed.get(role, ""))
+            marked.append((legend, fields, role, enterprise.pk if enterprise else None))
+        return marked
+
     def target_unit(self) -> Unit | None:
         return self.cleaned_data.get("unit") or self.user.unit
 
@@ -146,6 +165,8 @@ class ProjectForm(forms.Form):
 
 
 ProjectForm.base_fields = {column.field: form_field(column) for column in ENTRY_COLUMNS}
+COLUMNS_BY_FIELD = {column.field: column for column in ENTRY_COLUMNS}
+ENTERPRISE_ROLES = ("owner", "contractor")
 
 
 class LedgerImportForm(forms.Form):

@@ -1,12 +1,15 @@
 """Read queries for projects. Every page, export and API endpoint starts from project_visible_to()."""
 
 import datetime as dt
+from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from common.access import visible_to
 from common.models import Unit, User
+from common.validators import validate_uscc
 from common.workdays import working_days_late_many
 from projects.models import Enterprise, Project, ProjectStatus, Timeliness
 
@@ -142,3 +145,23 @@ def project_mark_overdue_working_days(projects, today: dt.date | None = None) ->
     for p in drafts:
         p.overdue_working_days = late[p.push_deadline]
     return projects
+
+
+def enterprises_by_uscc(values: Iterable[str]) -> dict[str, Enterprise]:
+    """The enterprise record each typed 统一社会信用代码 names, keyed by the value as typed: normalised and checked
+    as P3 does (validate_uscc), then the one record of that code. An invalid or unknown code names none. One
+    query, none when no code is valid."""
+    codes = {}
+    for value in values:
+        if not value:
+            continue
+        try:
+            codes[value] = validate_uscc(value)
+        except ValidationError:
+            continue
+    if not codes:
+        return {}
+    found = {
+        e.uscc: e for e in Enterprise.objects.filter(uscc__in=set(codes.values())).only("pk", "uscc", "name")
+    }
+    return {value: found[code] for value, code in codes.items() if code in found}

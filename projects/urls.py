@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.project_edit, name="edit"),
     path("<int:pk>/push/", views.project_push, name="push"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise"),
+    path("enterprises/flags/", views.enterprise_flags_lookup, name="enterprise_flags"),
 ]

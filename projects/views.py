@@ -8,17 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from common.access import can_act_for_unit, can_push_projects, require_writer, sees_personal_data
 from common.audit import timeline
 from common.formats import format_date
 from common.forms import form_add_service_errors
 from common.jobs import job_start
+from common.panels import enterprise_flags
 from common.policy import policy_value
 from common.xlsx import XLSX
 from projects import jobs as project_jobs
@@ -26,7 +28,12 @@ from projects import services
 from projects.filters import ledger_filterset
 from projects.forms import LedgerImportForm, ProjectForm
 from projects.ledger_export import export_ledger
-from projects.selectors import enterprise_visible_to, project_mark_overdue_working_days, project_visible_to
+from projects.selectors import (
+    enterprise_visible_to,
+    enterprises_by_uscc,
+    project_mark_overdue_working_days,
+    project_visible_to,
+)
 
 PAGE_SIZE = 20
 
@@ -232,6 +239,22 @@ def enterprise_detail(request, pk):
             "timeline": timeline(enterprise),
         },
     )
+
+
+@login_required
+@require_GET
+@never_cache
+def enterprise_flags_lookup(request):
+    """V4 on the push form: the flags (the blacklist's red mark) of the enterprise a typed USCC names, for
+    static/js/enterprise_flags.js. Only the flags and that enterprise's name, nothing personal; an invalid, unknown
+    or unflagged code has none (and no name). Flags come from common.panels, whichever app registered them."""
+    uscc = request.GET.get("uscc", "")[:64]
+    enterprise = enterprises_by_uscc([uscc]).get(uscc)
+    flags = enterprise_flags(request, enterprise.pk) if enterprise else []
+    body = {"flags": [{"class": css, "label": label, "title": title} for css, label, title in flags]}
+    if flags:
+        body["enterprise"] = enterprise.name
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
 def _add_rule_errors(form, *, unit, push: bool, instance=None) -> None:
