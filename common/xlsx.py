@@ -9,7 +9,9 @@ Reading an uploaded .xlsx, in this order (nothing is inflated before the archive
   money is an exact Decimal), `unescape_formula` undoes the export's escape.
 
 Writing (openpyxl write_only, streamed): `text` strips the characters XLSX forbids and escapes what Excel would
-evaluate; `CellStyles` builds the title, header and number-formatted cells once per sheet.
+evaluate; `CellStyles` builds the title, header, note, bordered and number-formatted cells once per sheet;
+`header_rows` writes a two-level header (a group's label merged over its columns' labels) from `Column`s, and
+`set_up_sheet` the column widths, frozen panes and the print setup of a report (A4 landscape, one page wide).
 
 A problem with the file as a whole raises `Refused` with one Chinese message; the caller reports it.
 """
@@ -28,7 +30,10 @@ from django.utils.http import content_disposition_header
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TIME_FORMATS, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
 
 from common.formats import EXCEL_DATE_FORMAT, EXCEL_MONEY_FORMAT
 
@@ -346,7 +351,11 @@ class CellStyles:
         self._border = Border(left=thin, right=thin, top=thin, bottom=thin)
         self._header_font = Font(name="宋体", bold=True, size=10)
         self._center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self._note_font = Font(name="宋体", size=10)
+        self._bold_font = Font(name="宋体", size=10, bold=True)
+        self._wrapped = Alignment(horizontal="left", vertical="top", wrap_text=True)
         self._formats: dict[str, object] = {}
+        self._bordered: dict[str, object] = {}
 
     def title(self, value: str) -> Cell:
         cell = Cell(self.ws, row=1, column=1, value=value)
@@ -383,9 +392,107 @@ class CellStyles:
 
         return formatted
 
+    def note(self, value: str | None, *, bold: bool = False) -> Cell:
+        """A line of text above or below a table (the period, a formula), left-aligned and wrapped: merge it
+        across the table's columns and give its row the height of its lines (`note_height`)."""
+        cell = Cell(self.ws, row=1, column=1, value=text(value))
+        cell.font = self._bold_font if bold else self._note_font
+        cell.alignment = self._wrapped
+        return cell
+
+    def bordered(self, number_format: str = "General"):
+        """A function value → a table cell with a thin border, numbers shown in `number_format`; text goes
+        through `text`, None is an empty cell (bordered too: a blank stays a blank, never a "—")."""
+        style = self._bordered.get(number_format)
+        if style is None:
+            prototype = Cell(self.ws, row=1, column=1)
+            prototype.number_format = number_format
+            prototype.border = self._border
+            prototype.font = self._note_font
+            prototype.alignment = Alignment(vertical="center")
+            style = self._bordered[number_format] = prototype._style
+        ws = self.ws
+
+        def cell(value):
+            if isinstance(value, str):
+                value = text(value)
+            return Cell(ws, row=1, column=1, value=value, style_array=style)
+
+        return cell
+
 
 def _as_it_is(value):
     return value
+
+
+def note_height(value: str, *, width: float, line: float = 14) -> float:
+    """The row height (points) a wrapped note needs across columns `width` characters wide in all: a Chinese
+    character takes about two of Excel's character widths."""
+    units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in value)
+    return line * max(1, -(-units // max(1, int(width))))
+
+
+# ----------------------------------------------------------------------------------- a report's layout
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """A column of a report with a two-level header (`header_rows`): `label` under its `group`, whose label
+    spans the consecutive columns of the same group (merged across them); a column without a group has its
+    label merged down over both header rows. `width` in Excel characters; `number_format` for its numbers."""
+
+    label: str
+    group: str | None = None
+    width: float = 10
+    number_format: str = "General"
+
+
+def header_rows(ws, styles: CellStyles, columns: list[Column], *, row: int) -> None:
+    """Append the two header rows of `columns` to `ws` — they become rows `row` and `row + 1` — and merge each
+    group's label across its columns, and each column without a group down over both rows. For a write_only
+    sheet as for a plain one (merged ranges are written with the sheet's tail)."""
+    top, sub, merges = [], [], []
+    i = 0
+    while i < len(columns):
+        column = columns[i]
+        first = get_column_letter(i + 1)
+        if column.group is None:
+            top.append(styles.header(column.label))
+            sub.append(styles.header(None))
+            merges.append(f"{first}{row}:{first}{row + 1}")
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(columns) and columns[j + 1].group == column.group:
+            j += 1
+        for k in range(i, j + 1):
+            top.append(styles.header(column.group if k == i else None))
+            sub.append(styles.header(columns[k].label))
+        if j > i:
+            merges.append(f"{first}{row}:{get_column_letter(j + 1)}{row}")
+        i = j + 1
+    ws.append(top)
+    ws.append(sub)
+    for ref in merges:
+        ws.merged_cells.add(ref)
+
+
+def set_up_sheet(ws, *, widths: list[float], freeze: str | None, title_rows: tuple[int, int]) -> None:
+    """A report's sheet: column widths (from column A), frozen panes (e.g. "C5": the rows above 5 and the
+    columns left of C stay in view) and printing on A4 landscape with narrow margins, all columns one page wide,
+    as many pages tall as needed, rows `title_rows` (first, last) repeated on every page. On a write_only sheet call it before the
+    first row: fitToPage lives in sheetPr, written with the sheet's head."""
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    if freeze:
+        ws.freeze_panes = freeze
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)  # inches: narrow, a wide table
+    ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
 
 
 # ------------------------------------------------------------------------------------------ a list's export

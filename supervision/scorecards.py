@@ -449,7 +449,8 @@ def _missed(step: str):
 
 
 def scorecard_columns(table: ScorecardTable) -> list[tuple[str, object]]:
-    """(header, row → value) of the annual-assessment layout, one definition for Excel, the PDF and the API."""
+    """(header, row → value) of the printable PDF, as the page shows them ("2/4" pairs, "—" for no data); the
+    Excel has its own columns, every count a number of its own (scorecard_excel_columns)."""
     labels = table.step_labels
     return [
         ("排名", lambda c: _cell(c.rank)),
@@ -475,72 +476,120 @@ def scorecard_columns(table: ScorecardTable) -> list[tuple[str, object]]:
     ]
 
 
+def scorecard_excel_columns(table: ScorecardTable) -> list[tuple[object, object]]:
+    """(common.xlsx.Column, row → value) of the annual assessment's workbook: the page's columns with each pair
+    ("2/4") split into numbers of their own under the measure's header (label and rule, as MEASURES names it),
+    so that the district can sum and sort them; scores, hours and the total numbers shown as 0.0, and no data
+    (a measure not assessed, no rank) an empty cell — never the page's "—"."""
+    from common.xlsx import Column
+
+    labels = table.step_labels
+    group = {m.code: f"{m.label}（{m.rule}）" for m in table.measures}
+
+    def count(label: str, code: str, get):
+        return Column(label, group[code], width=6, number_format="0"), get
+
+    def score(code: str):
+        return Column("得分", group[code], width=6, number_format="0.0"), lambda c: c.scores[code]
+
+    return [
+        (Column("排名", width=5, number_format="0"), lambda c: c.rank),
+        (Column("单位", width=30), lambda c: c.unit.name),  # 焦作市自然资源和规划局中站分局 on one line
+        count("按时", "push", lambda c: c.push_on_time),
+        count("应推", "push", lambda c: c.push_due),
+        score("push"),
+        *[count(f"{labels[s]}逾期", "steps", _missed(s)) for s in STEPS],
+        count("逾期合计", "steps", lambda c: c.steps_missed),
+        count("应办", "steps", lambda c: c.steps_due),
+        score("steps"),
+        (
+            Column("中位时长（小时）", group["feedback_time"], width=8, number_format="0.0"),
+            lambda c: c.median_feedback_hours,
+        ),
+        score("feedback_time"),
+        count("承办线索", "letters", lambda c: c.clues),
+        count("提醒函", "letters", lambda c: c.letters[LetterKind.REMINDER]),
+        count("通报", "letters", lambda c: c.letters[LetterKind.ESCALATION]),
+        score("letters"),
+        count("按期缴存", "notices", lambda c: c.notices_in_time),
+        count("到期", "notices", lambda c: c.notices_due),
+        score("notices"),
+        count("按期办结", "rectifications", lambda c: c.orders_on_time),
+        count("到期", "rectifications", lambda c: c.orders_due),
+        score("rectifications"),
+        count("按期完成", "tasks", lambda c: c.tasks_on_time),
+        count("到期", "tasks", lambda c: c.tasks_due),
+        count("已完成", "tasks", lambda c: c.tasks_done),
+        score("tasks"),
+        (Column("总分", width=7, number_format="0.0"), lambda c: c.total),
+    ]
+
+
 def scorecard_title(table: ScorecardTable) -> str:
     return f"中站区根治欠薪工作{table.period.name}考核评分表"
 
 
+XLSX_HEADER_ROW = 3  # the two header rows: 3 (measures) and 4 (their figures); units from row 5
+XLSX_BLANK_NOTE = (
+    "得分为空白：考核期内没有该项考核数据，不计入总分；排名为空白：没有可考核的事项，不参与排名。"
+)
+
+
 def scorecard_xlsx(table: ScorecardTable) -> bytes:
-    """The annual assessment's workbook: a title, the period and the time of the data, one row per unit, then the
-    formula of each score (A4 landscape, fit to one page wide, header rows repeated)."""
+    """The annual assessment's workbook: a title, the period and the time of the data, one row per unit under a
+    two-level header (scorecard_excel_columns: numbers the district can sum and sort), then the formula of each
+    score (A4 landscape, one page wide, the header rows repeated on every page) — common.xlsx's layout."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
+    from common import xlsx
     from common.formats import format_datetime
-    from common.xlsx import text
 
-    columns = scorecard_columns(table)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "考核评分"
-    width = len(columns)
-    thin = Side(style="thin", color="808080")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    ws.append([scorecard_title(table)])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws["A1"].font = Font(name="宋体", bold=True, size=16)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append(
-        [
-            f"考核期：{table.period.dated_name}；数据截至 {format_datetime(table.now)}；"
-            f"参与排名单位 {table.ranked} 个" + (f"；{table.scope_note}" if table.scope_note else "")
-        ]
+    columns = scorecard_excel_columns(table)
+    specs = [column for column, _ in columns]
+    width = sum(c.width for c in specs)
+    last = get_column_letter(len(specs))
+    first_data = XLSX_HEADER_ROW + 2
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("考核评分")
+    styles = xlsx.CellStyles(ws)
+    xlsx.set_up_sheet(
+        ws,
+        widths=[c.width for c in specs],
+        freeze=f"C{first_data}",
+        title_rows=(XLSX_HEADER_ROW, XLSX_HEADER_ROW + 1),
     )
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    ws.append([header for header, _ in columns])
-    for cell in ws[3]:
-        cell.font = Font(name="宋体", bold=True, size=10)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = border
-    for c in table.rows:
-        values = [get(c) for _, get in columns]
-        ws.append([v if isinstance(v, int | Decimal) else text(v) for v in values])
-        for cell in ws[ws.max_row]:
-            cell.border = border
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "0.0"
+    period_line = (
+        f"考核期：{table.period.dated_name}；数据截至 {format_datetime(table.now)}；"
+        f"参与排名单位 {table.ranked} 个" + (f"；{table.scope_note}" if table.scope_note else "")
+    )
+    notes = [
+        *(f"{m.label}（{m.rule}，权重{m.weight}）：{m.formula}" for m in table.measures),
+        table.total_formula,
+        XLSX_BLANK_NOTE,
+    ]
+    notes_from = first_data + len(table.rows) + 2  # after a blank row and the 计分方法 heading
+    # Row heights go before the rows (write_only writes each row's with it).
+    ws.row_dimensions[1].height = 28
+    ws.row_dimensions[XLSX_HEADER_ROW].height = 30
+    # The longest figure's label (报告区政府主要领导逾期) wraps to 4–5 lines in 6 characters.
+    ws.row_dimensions[XLSX_HEADER_ROW + 1].height = 66
+    for row, note in enumerate(notes, start=notes_from):
+        ws.row_dimensions[row].height = xlsx.note_height(note, width=width)
+
+    ws.append([styles.title(scorecard_title(table))])
+    ws.append([styles.note(period_line)])
+    for row in (1, 2):
+        ws.merged_cells.add(f"A{row}:{last}{row}")
+    xlsx.header_rows(ws, styles, specs, row=XLSX_HEADER_ROW)
+    cell_of = [styles.bordered(c.number_format) for c in specs]
+    for card in table.rows:
+        ws.append([cell(get(card)) for cell, (_, get) in zip(cell_of, columns, strict=True)])
     ws.append([])
-    ws.append(["计分方法"])
-    ws.cell(row=ws.max_row, column=1).font = Font(name="宋体", bold=True)
-    for m in table.measures:
-        ws.append([f"{m.label}（{m.rule}，权重{m.weight}）：{m.formula}"])
-        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=width)
-    ws.append([table.total_formula])
-    ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=width)
-    ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 26
-    for i in range(3, width + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 11
-    # The longest header (会议任务：按期完成/到期（已完成）) wraps to 4 lines in 11 characters.
-    ws.row_dimensions[3].height = 72
-    ws.freeze_panes = "C4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.append([styles.note("计分方法", bold=True)])
+    for row, note in enumerate(notes, start=notes_from):
+        ws.append([styles.note(note)])
+        ws.merged_cells.add(f"A{row}:{last}{row}")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -477,7 +477,7 @@ def test_scorecard_excel_has_the_period_one_row_per_unit_and_the_formulas(client
     units = [r[1] for r in rows[3:] if r[1]]
     assert units.count("区住房城乡建设局") == 1 and len(units) == Unit.objects.filter(is_active=True).count()
     zj = next(r for r in rows if r[1] == "区住房城乡建设局")
-    assert zj[2] == "2/4"  # the snapshot's P6 figures: D was still never pushed when it was computed
+    assert zj[2:4] == (2, 4)  # the snapshot's P6 figures (按时, 应推): D was still never pushed when computed
     recomputed = next(
         c for c in cards.scorecards(leader, period=month()).rows if c.unit.name == "区住房城乡建设局"
     )
@@ -503,7 +503,7 @@ def test_v6_excel_of_a_period_not_computed_starts_its_refresh_and_says_so(client
     refresh()
     response = client.get(reverse("supervision:scorecard_export"), {"period": "month"})
     sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))  # after the two header rows
     assert [r[1] for r in rows if r and r[1]] == ["区住房城乡建设局"]
     assert "仅本单位；排名为全区名次" in sheet["A2"].value  # it says it is one unit's, ranked among all
 
