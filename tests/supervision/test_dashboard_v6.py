@@ -210,9 +210,18 @@ def assert_period_and_weeks(d, clues):
 @pytest.mark.django_db
 @pytest.mark.parametrize("period", ["week", "month", "year"])
 def test_every_dashboard_number_equals_an_independent_count(district, leader, period):
+    # The bulk district has no clue due within 24 h at NOW: make two held ones yellow, so the red figures are
+    # seen to leave yellow out (the ranking's red column, by unit and by street).
+    held_green = Clue.objects.exclude(status=ClueStatus.CLOSED).filter(
+        responsible_unit__isnull=False, next_deadline_at__gt=NOW + dt.timedelta(days=1)
+    )
+    Clue.objects.filter(pk__in=list(held_green.values_list("pk", flat=True)[:2])).update(
+        next_deadline_at=NOW + dt.timedelta(hours=6)
+    )
     d = figures(leader, period)
     clues = list(Clue.objects.all())
     open_clues = [c for c in clues if c.status != ClueStatus.CLOSED]
+    assert {colour_of(c) for c in open_clues if c.responsible_unit_id} == {"red", "yellow", "green"}
 
     # Open clues by stage and colour.
     for s in d.stages:
