@@ -87,7 +87,10 @@ def sweep_status(request):
     from common.models import SweepRun
     from common.sweeps import counts_display
 
+    sweeps = sweep_health()
+    labels = {h.sweep.name: h.sweep.label for h in sweeps}
     recent = list(SweepRun.objects.order_by("-started_at", "-id")[:30])
     for run in recent:
         run.shown_counts = counts_display(run)
-    return render(request, "supervision/sweep_status.html", {"sweeps": sweep_health(), "recent": recent})
+        run.label = labels.get(run.name, run.name)  # a sweep no longer registered keeps its stored name
+    return render(request, "supervision/sweep_status.html", {"sweeps": sweeps, "recent": recent})

@@ -67,6 +67,10 @@ def test_a_stopped_sweep_shows_on_the_health_page_and_fails_sweep_status(
     client.force_login(dispatcher)
     page = client.get(reverse("supervision:sweep_status")).content.decode()
     assert "已停止" in page and "测试巡检" in page
+    # The recent runs are named by their label; the internal name is only a tooltip (title="…").
+    recent = page.split("最近30次运行", 1)[1]
+    assert '<td title="后台名称 tests.toy">测试巡检</td>' in recent
+    assert ">tests.toy<" not in page and "tests.toy，" not in page
     out = StringIO()
     with pytest.raises(SystemExit) as exit_code:
         call_command("sweep_status", "--json", stdout=out)
