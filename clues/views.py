@@ -28,7 +28,7 @@ from common.access import (
 )
 from common.audit import timeline
 from common.formats import format_date, format_datetime
-from common.forms import form_add_service_errors
+from common.forms import form_add_service_errors, form_submit
 from common.masking import mask_id_number, mask_name, mask_phone
 from common.panels import enterprise_flags
 from common.validators import normalize_phone
@@ -253,7 +253,7 @@ def clue_detail(request, pk):
     return _render_detail(request, _get_clue(request, pk))
 
 
-def _call(code: str, user, clue, data: dict):
+def _call(*, code: str, user, clue, **data):
     if code == "dispatch":
         return services.clue_dispatch(user=user, clue=clue, **data)
     if code == "acknowledge":
@@ -280,20 +280,15 @@ def clue_act(request, pk, action):
     clue = _get_clue(request, pk)
     _method, form_class, label = ACTIONS[action]
     form = form_class(request.POST, prefix=action)
-    if form.is_valid():
-        try:
-            _call(action, request.user, clue, form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)  # it wrote nothing (one transaction)
-        except PermissionDenied as error:
-            form.add_error(None, str(error) or "您无权办理此操作")
-        else:
-            messages.success(request, f"已{label}：{clue.number}")
-            if not selectors.clue_visible_to(request.user).filter(pk=clue.pk).exists():
-                # 退回 / 改派 hand the clue away (C6): the unit no longer sees it, so its page would be a 404.
-                messages.info(request, f"{clue.number} 已不由本单位办理，不再显示在本单位的线索中。")
-                return redirect("clues:clue_list")
-            return redirect("clues:clue_detail", pk=clue.pk)
+    # A refusal wrote nothing (one transaction) and is shown on the form.
+    ok, _ = form_submit(form, _call, code=action, user=request.user, clue=clue, denied_on_form=True)
+    if ok:
+        messages.success(request, f"已{label}：{clue.number}")
+        if not selectors.clue_visible_to(request.user).filter(pk=clue.pk).exists():
+            # 退回 / 改派 hand the clue away (C6): the unit no longer sees it, so its page would be a 404.
+            messages.info(request, f"{clue.number} 已不由本单位办理，不再显示在本单位的线索中。")
+            return redirect("clues:clue_list")
+        return redirect("clues:clue_detail", pk=clue.pk)
     clue = _get_clue(request, pk)
     return _render_detail(request, clue, bound={action: form}, status=400)
 

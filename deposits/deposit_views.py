@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +22,7 @@ from common.access import (
     visible_to,
 )
 from common.audit import timeline
-from common.forms import form_add_service_errors
+from common.forms import form_submit
 from common.models import Unit
 from common.policy import policy_value
 from common.xlsx import write_table, xlsx_response
@@ -139,14 +139,10 @@ def deposit_create(request, notice_pk):
         return redirect(notice.deposit)
     requirement = services.deposit_requirement(project=notice.project)
     form = forms.DepositRecordForm(request.POST or None, initial={"amount": requirement.amount})
-    if request.method == "POST" and form.is_valid():
-        try:
-            deposit = services.deposit_record(notice=notice, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, "保证金缴存已登记，通知书已标记为已缴存。")
-            return redirect(deposit)
+    ok, deposit = form_submit(form, services.deposit_record, notice=notice, actor=request.user)
+    if ok:
+        messages.success(request, "保证金缴存已登记，通知书已标记为已缴存。")
+        return redirect(deposit)
     return render(
         request, "deposits/deposit_form.html", {"form": form, "notice": notice, "requirement": requirement}
     )
@@ -226,14 +222,10 @@ def deposit_action(request, pk, action):
     deposit = _deposit_for(request.user, pk)
     form_class, service, done = _ACTIONS[action]
     form = form_class(request.POST, prefix=action)
-    if form.is_valid():
-        try:
-            service(deposit=deposit, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect(deposit)
+    ok, _ = form_submit(form, service, deposit=deposit, actor=request.user)
+    if ok:
+        messages.success(request, done)
+        return redirect(deposit)
     return deposit_detail(request, pk, action=action, bound=form)
 
 
@@ -307,14 +299,10 @@ def penalty_create(request, notice_pk):
         raise PermissionDenied("只有区人社局可以登记处罚决定")
     notice = get_object_or_404(Notice.objects.select_related("project", "contractor", "unit"), pk=notice_pk)
     form = forms.PenaltyDecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.penalty_decide(notice=notice, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, "处罚决定已登记。")
-            return redirect("deposits:overdue_list")
+    ok, _ = form_submit(form, services.penalty_decide, notice=notice, actor=request.user)
+    if ok:
+        messages.success(request, "处罚决定已登记。")
+        return redirect("deposits:overdue_list")
     return render(
         request,
         "deposits/overdue_penalty_form.html",
@@ -404,14 +392,10 @@ def guarantee_create(request):
     if not is_hrss(request.user):
         projects = projects.filter(unit_id=request.user.unit_id)
     form = forms.GuaranteeForm(request.POST or None, projects=projects.order_by("name"))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.guarantee_record(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, "工程款支付担保已登记。")
-            return redirect("deposits:guarantee_list")
+    ok, _ = form_submit(form, services.guarantee_record, actor=request.user)
+    if ok:
+        messages.success(request, "工程款支付担保已登记。")
+        return redirect("deposits:guarantee_list")
     return render(request, "deposits/guarantee_form.html", {"form": form})
 
 
@@ -459,14 +443,10 @@ def fund_presale_create(request):
         Project.objects.filter(category="housing").exclude(presale_funds__isnull=False).order_by("name")
     )
     form = forms.PresaleFundForm(request.POST or None, projects=projects)
-    if request.method == "POST" and form.is_valid():
-        try:
-            fund = services.fund_open_presale(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, "预售监管资金账户已建立。")
-            return redirect(fund)
+    ok, fund = form_submit(form, services.fund_open_presale, actor=request.user)
+    if ok:
+        messages.success(request, "预售监管资金账户已建立。")
+        return redirect(fund)
     return render(request, "deposits/fund_presale_form.html", {"form": form})
 
 
@@ -512,14 +492,10 @@ def fund_move(request, pk):
     if not (is_hrss(request.user) or request.user.unit_id == fund.unit_id):
         raise PermissionDenied("只有资金管理单位或区人社局可以办理")
     form = forms.FundMovementForm(request.POST, fund=fund, projects=_movement_projects(fund))
-    if form.is_valid():
-        try:
-            services.fund_move(fund=fund, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, "资金变动已登记。")
-            return redirect(fund)
+    ok, _ = form_submit(form, services.fund_move, fund=fund, actor=request.user)
+    if ok:
+        messages.success(request, "资金变动已登记。")
+        return redirect(fund)
     return fund_detail(request, pk, bound=form)
 
 

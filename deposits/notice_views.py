@@ -12,7 +12,7 @@ from common.access import can_act_for_unit, is_hrss, require_writer, sees_all_un
 from common.audit import timeline
 from common.documents import PRINT_MAX_DOCUMENTS, document_response, documents_print_start
 from common.formats import format_date, format_datetime
-from common.forms import form_add_service_errors
+from common.forms import form_submit
 from common.models import Unit
 from common.xlsx import write_table, xlsx_response
 from deposits import selectors, services
@@ -144,14 +144,10 @@ def notice_receipt(request, pk):
     if not can_act_for_unit(request.user, notice.unit):
         raise PermissionDenied("只能登记本单位通知书的签收")
     form = NoticeReceiptForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.notice_record_receipt(notice=notice, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, "已登记签收，缴存期限自签收之日起计算。")
-            return redirect("deposits:notice_detail", pk=notice.pk)
+    ok, _ = form_submit(form, services.notice_record_receipt, notice=notice, actor=request.user)
+    if ok:
+        messages.success(request, "已登记签收，缴存期限自签收之日起计算。")
+        return redirect("deposits:notice_detail", pk=notice.pk)
     return render(
         request,
         "deposits/notice_detail.html",

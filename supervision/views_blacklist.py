@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from common.access import is_hrss, is_read_only, require_writer
 from common.audit import timeline
-from common.forms import form_add_service_errors
+from common.forms import form_add_service_errors, form_submit
 from common.xlsx import write_table, xlsx_response
 from projects.models import Enterprise
 
@@ -258,30 +258,19 @@ def blacklist_act(request, pk, action):
         raise PermissionDenied(blacklist.HRSS_ONLY_MESSAGE)
     if action == "accept":
         form = ListingFields(request.POST, prefix="accept", enterprise=entry.enterprise)
+        service, done = blacklist.blacklist_accept, "已列入失信联合惩戒名单"
     elif action == "reject":
         form = RejectForm(request.POST, prefix="reject")
+        service, done = blacklist.blacklist_reject, "已决定不予列入"
     elif action == "remove":
         form = RemoveForm(request.POST, prefix="remove")
+        service, done = blacklist.blacklist_remove, "已移出失信联合惩戒名单"
     else:
         raise Http404
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if action == "accept":
-                blacklist.blacklist_accept(user=request.user, entry=entry, **data)
-                messages.success(request, f"已列入失信联合惩戒名单：{entry.enterprise.name}")
-            elif action == "reject":
-                blacklist.blacklist_reject(user=request.user, entry=entry, reason=data["reason"])
-                messages.success(request, f"已决定不予列入：{entry.enterprise.name}")
-            else:
-                blacklist.blacklist_remove(user=request.user, entry=entry, **data)
-                messages.success(request, f"已移出失信联合惩戒名单：{entry.enterprise.name}")
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error) or "您无权办理此操作")
-        else:
-            return redirect("supervision:blacklist_detail", pk=entry.pk)
+    ok, _ = form_submit(form, service, user=request.user, entry=entry, denied_on_form=True)
+    if ok:
+        messages.success(request, f"{done}：{entry.enterprise.name}")
+        return redirect("supervision:blacklist_detail", pk=entry.pk)
     return _render_detail(request, _get_entry(request, pk), bound={action: form}, status=400)
 
 

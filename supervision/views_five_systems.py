@@ -5,7 +5,7 @@ writes; common.access (through its selectors and services) scopes."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from common.access import require_writer, sees_all_units
 from common.audit import timeline
-from common.forms import form_add_service_errors
+from common.forms import form_submit
 from common.models import Unit
 from common.policy import policy_snapshot
 from common.xlsx import write_table, xlsx_response
@@ -234,14 +234,10 @@ def five_record(request, pk: int, kind: str):
     project = _writer_project(request, pk)
     form_class, service, done, anchor, _heading = RECORDS[kind]
     form = form_class(request.POST, prefix=kind)
-    if form.is_valid():
-        try:
-            service(project=project, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect(f"{project_url(project)}#{anchor}")
+    ok, _ = form_submit(form, service, project=project, actor=request.user)
+    if ok:
+        messages.success(request, done)
+        return redirect(f"{project_url(project)}#{anchor}")
     return five_project(request, pk, bound={kind: form}, status=400)
 
 
@@ -251,16 +247,10 @@ def five_payroll_update(request, pk: int, payroll_pk: int):
     project = _writer_project(request, pk)
     payroll = get_object_or_404(SubcontractorPayroll, pk=payroll_pk, project=project)
     form = PayrollUpdateForm(request.POST, prefix=f"p{payroll.pk}")
-    if form.is_valid():
-        try:
-            five.payroll_update(payroll=payroll, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(
-                request, f"已更新 {payroll.subcontractor_name} {payroll.month:%Y-%m} 的代发情况。"
-            )
-            return redirect(f"{project_url(project)}#s2")
+    ok, _ = form_submit(form, five.payroll_update, payroll=payroll, actor=request.user)
+    if ok:
+        messages.success(request, f"已更新 {payroll.subcontractor_name} {payroll.month:%Y-%m} 的代发情况。")
+        return redirect(f"{project_url(project)}#s2")
     return five_project(request, pk, bound={f"payroll-{payroll.pk}": form}, status=400)
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from common.access import is_hrss, is_read_only, require_writer, sees_all_units
 from common.audit import timeline
-from common.forms import form_add_service_errors
+from common.forms import form_add_service_errors, form_submit
 from common.models import Unit
 from common.xlsx import write_table, xlsx_response
 
@@ -246,17 +246,10 @@ def meeting_create(request):
     require_writer(user)
     choose_unit = user.unit_id is None
     form = RequestForm(request.POST or None, choose_unit=choose_unit)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            meeting = meetings.meeting_request(user=user, **data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "已提请召开联席会议，等待区人社局安排")
-            return redirect("supervision:meeting_detail", pk=meeting.pk)
+    ok, meeting = form_submit(form, meetings.meeting_request, user=user, denied_on_form=True)
+    if ok:
+        messages.success(request, "已提请召开联席会议，等待区人社局安排")
+        return redirect("supervision:meeting_detail", pk=meeting.pk)
     return render(
         request, "supervision/meetings/form.html", {"form": form}, status=400 if form.errors else 200
     )
@@ -457,14 +450,8 @@ def meeting_task_done(request, pk):
     task = get_object_or_404(meetings.meeting_task_visible_to(request.user), pk=pk)
     prefix = f"done-{task.pk}"
     form = TaskDoneForm(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            meetings.meeting_task_done(user=request.user, task=task, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "已办结会议任务")
-            return redirect("supervision:meeting_detail", pk=task.meeting_id)
+    ok, _ = form_submit(form, meetings.meeting_task_done, user=request.user, task=task, denied_on_form=True)
+    if ok:
+        messages.success(request, "已办结会议任务")
+        return redirect("supervision:meeting_detail", pk=task.meeting_id)
     return _render_detail(request, task.meeting, bound={prefix: form}, status=400)

@@ -26,7 +26,7 @@ from common.access import (
 )
 from common.audit import timeline
 from common.formats import format_date
-from common.forms import form_add_service_errors
+from common.forms import form_add_service_errors, form_submit
 from common.models import Unit, UnitType
 from common.validators import normalize_uscc
 from common.xlsx import write_table, xlsx_response
@@ -435,14 +435,10 @@ def assign(request, pk: int):
             for k in ("leader_name", "leader_title", "responsible_person", "responsible_phone")
         }
     form = AssignForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            oversight.supervisor_assign(user=user, project=project, **form.cleaned_data)
-        except ValidationError as e:
-            form_add_service_errors(form, e)
-        else:
-            messages.success(request, f"已分派“{project.name}”的包保领导和责任人")
-            return redirect(_next_url(request, reverse("supervision:oversight_assignments")))
+    ok, _ = form_submit(form, oversight.supervisor_assign, user=user, project=project)
+    if ok:
+        messages.success(request, f"已分派“{project.name}”的包保领导和责任人")
+        return redirect(_next_url(request, reverse("supervision:oversight_assignments")))
     return render(
         request,
         "supervision/oversight/assign.html",
@@ -558,18 +554,14 @@ def order_issue(request, pk: int):
     require_writer(request.user)
     inspection = _get_inspection(request, pk)
     form = OrderIssueForm(request.POST, inspection=inspection)
-    if form.is_valid():
-        try:
-            order = oversight.rectification_order_issue(
-                user=request.user, inspection=inspection, **form.cleaned_data
-            )
-        except ValidationError as e:
-            form_add_service_errors(form, e)
-        else:
-            messages.success(
-                request, f"已责令{order.enterprise.name}限期整改，期限 {format_date(order.deadline)}"
-            )
-            return redirect("supervision:oversight_order_detail", pk=order.pk)
+    ok, order = form_submit(
+        form, oversight.rectification_order_issue, user=request.user, inspection=inspection
+    )
+    if ok:
+        messages.success(
+            request, f"已责令{order.enterprise.name}限期整改，期限 {format_date(order.deadline)}"
+        )
+        return redirect("supervision:oversight_order_detail", pk=order.pk)
     return _inspection_page(request, inspection, order_form=form, status=400)
 
 
@@ -668,14 +660,10 @@ def order_close(request, pk: int):
     require_writer(request.user)
     order = _get_order(request, pk)
     form = OrderCloseForm(request.POST, prefix="close")
-    if form.is_valid():
-        try:
-            oversight.rectification_order_close(user=request.user, order=order, **form.cleaned_data)
-        except ValidationError as e:
-            form_add_service_errors(form, e)
-        else:
-            messages.success(request, "已办结：整改完成")
-            return redirect("supervision:oversight_order_detail", pk=order.pk)
+    ok, _ = form_submit(form, oversight.rectification_order_close, user=request.user, order=order)
+    if ok:
+        messages.success(request, "已办结：整改完成")
+        return redirect("supervision:oversight_order_detail", pk=order.pk)
     return _order_page(request, order, close_form=form, status=400)
 
 
@@ -685,25 +673,19 @@ def order_refuse(request, pk: int):
     require_writer(request.user)
     order = _get_order(request, pk)
     form = OrderRefuseForm(request.POST, prefix="refuse")
-    if form.is_valid():
-        try:
-            outcome = oversight.rectification_order_refuse(
-                user=request.user, order=order, **form.cleaned_data
-            )
-        except ValidationError as e:
-            form_add_service_errors(form, e)
-        else:
-            messages.success(request, f"已登记拒不整改及行政处理处罚：{outcome.penalty.measure}")
-            if outcome.blacklist_entry is not None:
-                if outcome.blacklist_new:
-                    messages.info(request, "已建议将该企业列入失信联合惩戒名单，等待区人社局审核。")
-                else:
-                    messages.info(
-                        request,
-                        f"该企业已在失信联合惩戒名单中（{outcome.blacklist_entry.get_status_display()}），"
-                        "本次建议已记入该条目。",
-                    )
-            return redirect("supervision:oversight_order_detail", pk=order.pk)
+    ok, outcome = form_submit(form, oversight.rectification_order_refuse, user=request.user, order=order)
+    if ok:
+        messages.success(request, f"已登记拒不整改及行政处理处罚：{outcome.penalty.measure}")
+        if outcome.blacklist_entry is not None:
+            if outcome.blacklist_new:
+                messages.info(request, "已建议将该企业列入失信联合惩戒名单，等待区人社局审核。")
+            else:
+                messages.info(
+                    request,
+                    f"该企业已在失信联合惩戒名单中（{outcome.blacklist_entry.get_status_display()}），"
+                    "本次建议已记入该条目。",
+                )
+        return redirect("supervision:oversight_order_detail", pk=order.pk)
     return _order_page(request, order, refuse_form=form, status=400)
 
 
@@ -764,16 +746,12 @@ def monitoring_declare(request, pk: int):
     require_writer(request.user)
     monitoring = _get_monitoring(request, pk)
     form = DeclarationForm(request.POST, prefix="declare")
-    if form.is_valid():
-        try:
-            declaration = oversight.monitoring_declare(
-                user=request.user, monitoring=monitoring, **form.cleaned_data
-            )
-        except ValidationError as e:
-            form_add_service_errors(form, e)
-        else:
-            messages.success(request, f"已登记{declaration.period:%Y年%m月}的申报")
-            return redirect("supervision:oversight_monitoring_detail", pk=monitoring.pk)
+    ok, declaration = form_submit(
+        form, oversight.monitoring_declare, user=request.user, monitoring=monitoring
+    )
+    if ok:
+        messages.success(request, f"已登记{declaration.period:%Y年%m月}的申报")
+        return redirect("supervision:oversight_monitoring_detail", pk=monitoring.pk)
     return _monitoring_page(request, monitoring, declare_form=form, status=400)
 
 
@@ -783,14 +761,10 @@ def monitoring_remove(request, pk: int):
     require_writer(request.user)
     monitoring = _get_monitoring(request, pk)
     form = RemovalForm(request.POST, prefix="remove")
-    if form.is_valid():
-        try:
-            oversight.monitoring_remove(user=request.user, monitoring=monitoring, **form.cleaned_data)
-        except ValidationError as e:
-            form_add_service_errors(form, e)
-        else:
-            messages.success(request, f"已解除对{monitoring.employer_name}的重点监控")
-            return redirect("supervision:oversight_monitoring_detail", pk=monitoring.pk)
+    ok, _ = form_submit(form, oversight.monitoring_remove, user=request.user, monitoring=monitoring)
+    if ok:
+        messages.success(request, f"已解除对{monitoring.employer_name}的重点监控")
+        return redirect("supervision:oversight_monitoring_detail", pk=monitoring.pk)
     return _monitoring_page(request, monitoring, removal_form=form, status=400)
 
 
