@@ -28,12 +28,12 @@ PAGE_SIZE = 20
 
 
 def _nice_max(value: int) -> int:
-    """The axis' top: the smallest of 1, 2, 4, 5, 8, 10, 20 × 10^k at or above the value that four divides (the
-    four ticks stay whole numbers): 5 → 8, 8 → 8, 21 → 40, 450 → 500; at least 4."""
+    """The axis' top: the smallest of 1, 2, 4, 5, 6, 8, 10, 12, 16, 20 × 10^k at or above the value that four
+    divides (the four ticks stay whole numbers): 5 → 8, 9 → 12, 21 → 40, 41 → 60, 450 → 500; at least 4."""
     if value <= 4:
         return 4
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 4, 5, 8, 10, 20):
+    for step in (1, 2, 4, 5, 6, 8, 10, 12, 16, 20):
         top = step * power
         if top >= value and top % 4 == 0:
             return top

@@ -204,7 +204,19 @@ def test_c3_a_registering_units_ranking_links_list_exactly_its_numbers(client, u
 
 @pytest.mark.parametrize(
     ("top", "axis"),
-    [(1, 4), (4, 4), (5, 8), (8, 8), (9, 20), (21, 40), (40, 40), (41, 80), (450, 500), (901, 1000)],
+    [
+        (1, 4),
+        (4, 4),
+        (5, 8),
+        (8, 8),
+        (9, 12),
+        (13, 20),
+        (21, 40),
+        (40, 40),
+        (41, 60),
+        (450, 500),
+        (901, 1000),
+    ],
 )
 def test_chart_axis_tops_are_close_and_split_in_four_whole_ticks(top, axis):
     from supervision.views_dashboard import _nice_max
