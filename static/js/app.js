@@ -22,3 +22,20 @@
     input.addEventListener("blur", function () { input.value = input.value.replace(/\s+/g, "").toUpperCase(); });
   });
 })();
+
+// A printed page holds every row: folded rows (<details class="more-rows">, e.g. the dashboard's ranking beyond
+// its first 10 units) are opened for printing and folded again afterwards.
+(function () {
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll("details.more-rows:not([open])"), function (d) {
+      d.open = true;
+      return true;
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+})();
+

@@ -27,15 +27,14 @@ UNITS = (
 )
 
 
-@pytest.mark.django_db
-def test_c3_ranking_rest_is_numbered_on_from_11_under_the_same_header(client, units, dispatcher, leader):
+def red_clue_at_each(dispatcher, units, names):
+    """One clue per unit in `names`, three days old and never signed for: red (签收反馈 overdue) there."""
     from clues.services import clue_dispatch, clue_register
 
-    for i, unit in enumerate(UNITS):
+    for i, unit in enumerate(names):
         clue = clue_register(
             user=dispatcher,
             channel="hotline",
-            # Three days old and never signed for: red (签收反馈 overdue) at its responsible unit.
             received_at=timezone.now() - dt.timedelta(days=3, hours=i),
             complainant_name=f"投诉人{i}",
             complainant_phone=f"139000000{i:02d}",
@@ -53,6 +52,11 @@ def test_c3_ranking_rest_is_numbered_on_from_11_under_the_same_header(client, un
             phone="13900001111",
             override_reason="测试",
         )
+
+
+@pytest.mark.django_db
+def test_c3_ranking_rest_is_numbered_on_from_11_under_the_same_header(client, units, dispatcher, leader):
+    red_clue_at_each(dispatcher, units, UNITS)
     client.force_login(leader)
     html = client.get(reverse("supervision:dashboard")).content.decode()
     section = html[html.index("按责任单位") : html.index("按属地街道")]
