@@ -7,7 +7,7 @@ workers, PostgreSQL) — p95 and errors (goal 0 errors), on the large data set.
 Production's shape on 127.0.0.1, as bench/load_bench.py (issue 5) runs it: a PostgreSQL database of the bench's
 own (`zz_bench_load9`, dropped afterwards) — migrated, set up and filled by bench/dashboard_bench.py's children
 (units and institutions fixtures, the two emergency funds, then supervision.bulk_demo.build, what `seed_demo
---projects N --clues M` runs, and ANALYZE) — gunicorn with 2 sync workers and a Celery worker on Redis
+--projects N --clues M` runs, and VACUUM ANALYZE) — gunicorn with 2 sync workers and a Celery worker on Redis
 (127.0.0.1:6379 db 13, purged first).
 
 The users log in through the login page (CSRF, password): 8 leaders (unit none), 8 HRSS dispatchers and 4 clerks
