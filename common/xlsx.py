@@ -447,52 +447,69 @@ class Column:
     number_format: str = "General"
 
 
-def header_rows(ws, styles: CellStyles, columns: list[Column], *, row: int) -> None:
-    """Append the two header rows of `columns` to `ws` — they become rows `row` and `row + 1` — and merge each
-    group's label across its columns, and each column without a group down over both rows. For a write_only
-    sheet as for a plain one (merged ranges are written with the sheet's tail)."""
-    top, sub, merges = [], [], []
+def header_merges(groups: list[str | None], *, row: int) -> list[str]:
+    """The merged ranges of a two-level header in rows `row` and `row + 1` whose columns (from A) belong to
+    `groups`: a run of columns of one group merged across on the top row, a column of no group down over both."""
+    merges = []
     i = 0
-    while i < len(columns):
-        column = columns[i]
+    while i < len(groups):
         first = get_column_letter(i + 1)
-        if column.group is None:
-            top.append(styles.header(column.label))
-            sub.append(styles.header(None))
+        if groups[i] is None:
             merges.append(f"{first}{row}:{first}{row + 1}")
             i += 1
             continue
         j = i
-        while j + 1 < len(columns) and columns[j + 1].group == column.group:
+        while j + 1 < len(groups) and groups[j + 1] == groups[i]:
             j += 1
-        for k in range(i, j + 1):
-            top.append(styles.header(column.group if k == i else None))
-            sub.append(styles.header(columns[k].label))
         if j > i:
             merges.append(f"{first}{row}:{get_column_letter(j + 1)}{row}")
         i = j + 1
+    return merges
+
+
+def header_rows(ws, styles: CellStyles, columns: list[Column], *, row: int) -> None:
+    """Append the two header rows of `columns` to `ws` — they become rows `row` and `row + 1` — a group's label
+    over its first column and merged across its columns, a column without a group merged down over both rows
+    (header_merges). For a write_only sheet as for a plain one (merged ranges are written with the sheet's
+    tail)."""
+    top, sub = [], []
+    for i, column in enumerate(columns):
+        if column.group is None:
+            top.append(styles.header(column.label))
+            sub.append(styles.header(None))
+        else:
+            starts_group = i == 0 or columns[i - 1].group != column.group
+            top.append(styles.header(column.group if starts_group else None))
+            sub.append(styles.header(column.label))
     ws.append(top)
     ws.append(sub)
-    for ref in merges:
+    for ref in header_merges([column.group for column in columns], row=row):
         ws.merged_cells.add(ref)
 
 
-def set_up_sheet(ws, *, widths: list[float], freeze: str | None, title_rows: tuple[int, int]) -> None:
-    """A report's sheet: column widths (from column A), frozen panes (e.g. "C5": the rows above 5 and the
-    columns left of C stay in view) and printing on A4 landscape with narrow margins, all columns one page wide,
-    as many pages tall as needed, rows `title_rows` (first, last) repeated on every page. On a write_only sheet call it before the
-    first row: fitToPage lives in sheetPr, written with the sheet's head."""
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    if freeze:
-        ws.freeze_panes = freeze
+def print_setup(ws, *, title_rows: tuple[int, int], narrow_margins: bool = False) -> None:
+    """A report printed on A4 landscape, all columns one page wide, as many pages tall as needed, rows
+    `title_rows` (first, last) repeated on every page. On a write_only sheet call it before the first row:
+    fitToPage lives in sheetPr, written with the sheet's head (pageSetup and Print_Titles come at save)."""
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)  # inches: narrow, a wide table
+    if narrow_margins:  # a wide table
+        ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)  # inches
     ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
+
+
+def set_up_sheet(ws, *, widths: list[float], freeze: str | None, title_rows: tuple[int, int]) -> None:
+    """A report's sheet: column widths (from column A), frozen panes (e.g. "C5": the rows above 5 and the
+    columns left of C stay in view) and print_setup with narrow margins. Before the first row on a write_only
+    sheet."""
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    if freeze:
+        ws.freeze_panes = freeze
+    print_setup(ws, title_rows=title_rows, narrow_margins=True)
 
 
 # ------------------------------------------------------------------------------------------ a list's export

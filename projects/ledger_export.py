@@ -14,7 +14,6 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from common import xlsx
 from common.access import sees_personal_data
@@ -99,15 +98,8 @@ def _set_up_sheet(ws) -> None:
     ws.row_dimensions[1].height = 32
     ws.row_dimensions[3].height = 30
     ws.freeze_panes = f"C{FIRST_DATA_ROW}"
-    # Printing: A4 landscape, all columns on one page wide, as many pages tall as needed, the title and the
-    # two header rows repeated on every page. fitToPage lives in sheetPr, which write_only writes with the
-    # sheet's head (so here, before the first row); pageSetup and the Print_Titles name come at save.
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"1:{HEADER_ROWS[-1]}"
+    # Printing: the title and the two header rows repeated on every page.
+    xlsx.print_setup(ws, title_rows=(1, HEADER_ROWS[-1]))
     for ref in _merges():
         ws.merged_cells.add(ref)  # write_only writes merged ranges with the sheet's tail
 
@@ -127,22 +119,7 @@ def _header_rows(styles: xlsx.CellStyles) -> tuple[list, list]:
 
 
 def _merges() -> list[str]:
-    last = get_column_letter(len(COLUMNS))
-    merges = [f"A1:{last}1"]
-    i = 0
-    while i < len(COLUMNS):
-        column = COLUMNS[i]
-        letter = get_column_letter(i + 1)
-        if column.group is None:
-            merges.append(f"{letter}2:{letter}3")
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(COLUMNS) and COLUMNS[j + 1].group == column.group:
-            j += 1
-        merges.append(f"{letter}2:{get_column_letter(j + 1)}2")
-        i = j + 1
-    return merges
+    return [f"A1:{get_column_letter(len(COLUMNS))}1", *xlsx.header_merges([c.group for c in COLUMNS], row=2)]
 
 
 def _option_lists(viewer) -> dict[str, list[str]]:
