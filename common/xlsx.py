@@ -355,7 +355,7 @@ class CellStyles:
         self._bold_font = Font(name="宋体", size=10, bold=True)
         self._wrapped = Alignment(horizontal="left", vertical="top", wrap_text=True)
         self._formats: dict[str, object] = {}
-        self._bordered: dict[str, object] = {}
+        self._bordered: dict[tuple[str, bool], object] = {}
 
     def title(self, value: str) -> Cell:
         cell = Cell(self.ws, row=1, column=1, value=value)
@@ -400,17 +400,18 @@ class CellStyles:
         cell.alignment = self._wrapped
         return cell
 
-    def bordered(self, number_format: str = "General"):
-        """A function value → a table cell with a thin border, numbers shown in `number_format`; text goes
-        through `text`, None is an empty cell (bordered too: a blank stays a blank, never a "—")."""
-        style = self._bordered.get(number_format)
+    def bordered(self, number_format: str = "General", *, bold: bool = False):
+        """A function value → a table cell with a thin border, numbers shown in `number_format` (in bold for a
+        column that sums up a row, such as a rank or a total); text goes through `text`, None is an empty cell
+        (bordered too: a blank stays a blank, never a "—")."""
+        style = self._bordered.get((number_format, bold))
         if style is None:
             prototype = Cell(self.ws, row=1, column=1)
             prototype.number_format = number_format
             prototype.border = self._border
-            prototype.font = self._note_font
+            prototype.font = self._bold_font if bold else self._note_font
             prototype.alignment = Alignment(vertical="center")
-            style = self._bordered[number_format] = prototype._style
+            style = self._bordered[(number_format, bold)] = prototype._style
         ws = self.ws
 
         def cell(value):
@@ -439,12 +440,14 @@ def note_height(value: str, *, width: float, line: float = 14) -> float:
 class Column:
     """A column of a report with a two-level header (`header_rows`): `label` under its `group`, whose label
     spans the consecutive columns of the same group (merged across them); a column without a group has its
-    label merged down over both header rows. `width` in Excel characters; `number_format` for its numbers."""
+    label merged down over both header rows. `width` in Excel characters; `number_format` for its numbers;
+    `bold` for a column that sums up a row (a rank, a total)."""
 
     label: str
     group: str | None = None
     width: float = 10
     number_format: str = "General"
+    bold: bool = False
 
 
 def header_merges(groups: list[str | None], *, row: int) -> list[str]:

@@ -493,7 +493,7 @@ def scorecard_excel_columns(table: ScorecardTable) -> list[tuple[object, object]
         return Column("得分", group[code], width=6, number_format="0.0"), lambda c: c.scores[code]
 
     return [
-        (Column("排名", width=5, number_format="0"), lambda c: c.rank),
+        (Column("排名", width=5, number_format="0", bold=True), lambda c: c.rank),
         (Column("单位", width=30), lambda c: c.unit.name),  # 焦作市自然资源和规划局中站分局 on one line
         count("按时", "push", lambda c: c.push_on_time),
         count("应推", "push", lambda c: c.push_due),
@@ -521,7 +521,7 @@ def scorecard_excel_columns(table: ScorecardTable) -> list[tuple[object, object]
         count("到期", "tasks", lambda c: c.tasks_due),
         count("已完成", "tasks", lambda c: c.tasks_done),
         score("tasks"),
-        (Column("总分", width=7, number_format="0.0"), lambda c: c.total),
+        (Column("总分", width=7, number_format="0.0", bold=True), lambda c: c.total),
     ]
 
 
@@ -564,9 +564,15 @@ def scorecard_xlsx(table: ScorecardTable) -> bytes:
         f"参与排名单位 {table.ranked} 个" + (f"；{table.scope_note}" if table.scope_note else "")
     )
     notes = [
-        *(f"{m.label}（{m.rule}，权重{m.weight}）：{m.formula}" for m in table.measures),
-        table.total_formula,
-        XLSX_BLANK_NOTE,
+        f"{i}. {note}"
+        for i, note in enumerate(
+            [
+                *(f"{m.label}（{m.rule}，权重{m.weight}）：{m.formula}" for m in table.measures),
+                table.total_formula,
+                XLSX_BLANK_NOTE,
+            ],
+            start=1,
+        )
     ]
     notes_from = first_data + len(table.rows) + 2  # after a blank row and the 计分方法 heading
     # Row heights go before the rows (write_only writes each row's with it).
@@ -582,7 +588,7 @@ def scorecard_xlsx(table: ScorecardTable) -> bytes:
     for row in (1, 2):
         ws.merged_cells.add(f"A{row}:{last}{row}")
     xlsx.header_rows(ws, styles, specs, row=XLSX_HEADER_ROW)
-    cell_of = [styles.bordered(c.number_format) for c in specs]
+    cell_of = [styles.bordered(c.number_format, bold=c.bold) for c in specs]
     for card in table.rows:
         ws.append([cell(get(card)) for cell, (_, get) in zip(cell_of, columns, strict=True)])
     ws.append([])

@@ -204,7 +204,13 @@ def test_v6_excel_keeps_title_formulas_frozen_header_widths_and_print_setup(clie
     for formula in [m.formula for m in cards.MEASURES]:
         row = next(r for text, r in notes.items() if text and formula in text)
         assert f"A{row}:{last}{row}" in ranges
-    assert cards.TOTAL_FORMULA in notes and cards.XLSX_BLANK_NOTE in notes
+    numbered = [text for text in notes if text and text[:1].isdigit()]
+    assert numbered[0].startswith("1. ") and len(numbered) == len(cards.MEASURES) + 2
+    assert numbered[-2].endswith(cards.TOTAL_FORMULA) and numbered[-1].endswith(cards.XLSX_BLANK_NOTE)
+    # The rank and the total stand out as on the page: bold; the other figures are not.
+    first = ws.cell(FIRST, 1)
+    total = next(ws.cell(FIRST, c) for c in range(1, ws.max_column + 1) if ws.cell(HEADER, c).value == "总分")
+    assert first.font.b and total.font.b and not ws.cell(FIRST, 3).font.b
     # Frozen: the header rows and the rank and unit columns; the unit column wide enough for its names.
     assert ws.freeze_panes == "C5"
     assert ws.column_dimensions["B"].width >= 2 * max(len(u.name) for u in Unit.objects.all())
