@@ -834,7 +834,8 @@ def scorecard_ensure(user, period: Period, *, now: dt.datetime | None = None) ->
 def scorecard_page_url(period: Period) -> str:
     from django.urls import reverse
 
-    return reverse("supervision:scorecard_list") + f"?period={period.code}&on={period.start:%Y-%m-%d}"
+    # `on` as the page's 所在日期 field shows it: the period's last day (today for the current one).
+    return reverse("supervision:scorecard_list") + f"?period={period.code}&on={period.end:%Y-%m-%d}"
 
 
 def scorecard_refresh_job(run):

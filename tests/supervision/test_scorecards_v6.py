@@ -310,6 +310,10 @@ def test_v6_recompute_is_a_post_that_starts_the_job_once(
     with django_capture_on_commit_callbacks() as queued:
         response = client.post(reverse("supervision:scorecard_list"), {"period": "month", "on": "2026-09-01"})
         assert response.status_code == 302 and response["Location"] == cards.scorecard_page_url(month())
+        # The address names the period by the day its 所在日期 field shows (the walk-through saw two dates).
+        shown = client.get(response["Location"]).content.decode()
+        on = response["Location"].split("on=", 1)[1]
+        assert f'name="on" id="id_on" value="{on}"' in shown
         body = page(client).content.decode()
         # The old table stays on the page while it is recomputed; no second button, no second job.
         assert "正在重新计算" in body and len(unit_cells(body)) > 1 and 'http-equiv="refresh"' in body
