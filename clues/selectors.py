@@ -8,6 +8,7 @@ from django.utils import timezone
 from common.access import sees_all_units, sees_personal_data
 from common.masking import mask_id_number, mask_name, mask_phone
 from common.policy import policy_parameter, policy_prefetch, policy_snapshot
+from common.search import text_match
 from common.validators import normalize_phone
 from common.workdays import is_working_day, local_midnight, working_days_late_many
 
@@ -290,9 +291,7 @@ def letter_search(user, *, kind="", status="", unit=None, date_from=None, date_t
         qs = qs.filter(created_at__date__lte=date_to)
     q = (q or "").strip()
     if q:
-        qs = qs.filter(
-            Q(number__icontains=q) | Q(clue__number__icontains=q) | Q(clue__employer_name__icontains=q)
-        )
+        qs = qs.filter(text_match(q, "number", "clue__number", "clue__employer_name"))
     return qs.order_by("-created_at", "-id")
 
 

@@ -31,6 +31,7 @@ from common.formats import format_date, format_datetime
 from common.forms import form_add_service_errors, form_submit
 from common.masking import mask_id_number, mask_name, mask_phone
 from common.panels import enterprise_flags
+from common.search import text_match
 from common.validators import normalize_phone
 from common.xlsx import write_table, xlsx_response
 from projects.models import Enterprise, Project
@@ -313,7 +314,7 @@ def clue_create(request):
     projects = Project.objects.select_related("street").order_by("-id")
     pq = (request.GET.get("project_q") or request.POST.get("project_q") or "").strip()
     if pq:
-        projects = projects.filter(name__icontains=pq)
+        projects = projects.filter(text_match(pq, "name"))
     searching = request.method == "POST" and "find_project" in request.POST
     chosen = [f.name for f in request.FILES.getlist("attachments")]
     if request.method == "POST" and not searching:

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -25,6 +24,7 @@ from common.audit import timeline
 from common.forms import form_submit
 from common.models import Unit
 from common.policy import policy_value
+from common.search import text_match
 from common.xlsx import write_table, xlsx_response
 from deposits import forms, selectors, services
 from deposits.models import (
@@ -324,9 +324,7 @@ def _guarantees(request):
     qs = selectors.guarantee_visible_to(request.user)
     q = g.get("q", "").strip()
     if q:
-        qs = qs.filter(
-            Q(project__name__icontains=q) | Q(guarantor__icontains=q) | Q(document_number__icontains=q)
-        )
+        qs = qs.filter(text_match(q, "project__name", "guarantor", "document_number"))
     if g.get("expiring") == "1":
         today = timezone.localdate()
         days = int(policy_value("D1.guarantee_expiry_warning_days"))

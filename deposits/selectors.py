@@ -8,6 +8,7 @@ from django.db.models import BooleanField, Case, CharField, F, Q, QuerySet, Valu
 from django.utils import timezone
 
 from common.access import visible_to
+from common.search import text_match
 from deposits.models import Deposit, Fund, Notice, NoticeStatus, PaymentGuarantee
 
 # ------------------------------------------------------------------------------------ notices (P4, D2)
@@ -52,9 +53,7 @@ def notice_search(
     qs = with_overdue(notice_visible_to(user), today)
     q = (q or "").strip()
     if q:
-        qs = qs.filter(
-            Q(number__icontains=q) | Q(project__name__icontains=q) | Q(contractor__name__icontains=q)
-        )
+        qs = qs.filter(text_match(q, "number", "project__name", "contractor__name"))
     if str(unit).isdigit():
         qs = qs.filter(unit_id=int(unit))
     if status in NOTICE_STATUS_LABELS:
@@ -81,10 +80,7 @@ def deposit_search(user, *, q: str = "", status: str = "", unit: str = "", form:
     qs = deposit_visible_to(user)
     if q:
         qs = qs.filter(
-            Q(project__name__icontains=q)
-            | Q(project__contractor__name__icontains=q)
-            | Q(notice__number__icontains=q)
-            | Q(document_number__icontains=q)
+            text_match(q, "project__name", "project__contractor__name", "notice__number", "document_number")
         )
     if status:
         qs = qs.filter(status=status)
@@ -112,9 +108,7 @@ def notice_overdue_search(user, *, q: str = "", unit: str = "", decided: str = "
     qs = visible_to(user, Notice.objects.all(), unit_field="unit")
     qs = notice_filter_overdue_open(qs).select_related("project", "unit", "contractor")
     if q:
-        qs = qs.filter(
-            Q(number__icontains=q) | Q(project__name__icontains=q) | Q(contractor__name__icontains=q)
-        )
+        qs = qs.filter(text_match(q, "number", "project__name", "contractor__name"))
     if unit.isdigit():
         qs = qs.filter(unit_id=int(unit))
     if decided == "yes":

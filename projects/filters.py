@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from common.models import Unit, UnitType, User
+from common.search import text_match
 from projects.models import Category, FundingType, Project, ProjectStatus, Timeliness
 from projects.selectors import project_filter_timeliness, project_ledger_base, project_ordered
 
@@ -106,9 +107,7 @@ class LedgerFilterSet(django_filters.FilterSet):
         if not q:
             return qs
         return qs.filter(
-            Q(name__icontains=q)
-            | Q(owner__name__icontains=q)
-            | Q(contractor__name__icontains=q)
+            text_match(q, "name", "owner__name", "contractor__name")
             | Q(owner__uscc=q.upper())
             | Q(contractor__uscc=q.upper())
         )

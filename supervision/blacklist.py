@@ -28,6 +28,7 @@ from django.utils import timezone
 from common.access import can_act_for_unit, is_hrss, require_writer, sees_all_units
 from common.audit import log_action
 from common.models import User
+from common.search import text_match
 
 from .models import BlacklistEntry, BlacklistReason, BlacklistStatus, RectificationOrder, Restriction
 
@@ -386,7 +387,7 @@ def blacklist_search(user: User, *, status: str = "", q: str = "", reason: str =
     if reason:
         qs = qs.filter(reason=reason)
     if q := (q or "").strip():
-        qs = qs.filter(Q(enterprise__name__icontains=q) | Q(enterprise__uscc__iexact=q.upper()))
+        qs = qs.filter(text_match(q, "enterprise__name") | Q(enterprise__uscc__iexact=q.upper()))
     return qs.order_by("-listed_on", "-created_at", "-id")
 
 

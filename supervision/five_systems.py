@@ -31,6 +31,7 @@ from common.audit import log_action, register_actions
 from common.formats import format_date, format_money
 from common.models import PolicyKind, User
 from common.policy import Parameter, policy_parameter, policy_snapshot, policy_value, register_parameters
+from common.search import text_match
 from common.sweeps import sweep_claim_each
 from common.validators import money_yuan
 from projects.models import Project, ProjectStatus
@@ -1192,9 +1193,7 @@ def five_project_search(
         qs = qs.filter(unit_id=unit)
     q = (q or "").strip()
     if q:
-        qs = qs.filter(
-            Q(name__icontains=q) | Q(contractor__name__icontains=q) | Q(contractor__uscc__iexact=q)
-        )
+        qs = qs.filter(text_match(q, "name", "contractor__name") | Q(contractor__uscc__iexact=q))
     return qs.order_by("-compliance__red_items", "-compliance__yellow_items", "compliance__next_due_on", "pk")
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from common.access import can_act_for_unit, is_admin, is_hrss, require_writer, sees_all_units, visible_to
 from common.audit import log_action
 from common.models import Unit, User
+from common.search import text_match
 from common.sweeps import sweep_claim_each
 
 from .models import JointMeeting, MeetingStatus, MeetingTask
@@ -403,7 +404,7 @@ def meeting_search(user: User, *, status: str = "", q: str = "", unit: Unit | in
     if unit:
         qs = qs.filter(requested_by_unit_id=getattr(unit, "pk", unit))
     if q := (q or "").strip():
-        qs = qs.filter(Q(subject__icontains=q) | Q(decisions__icontains=q))
+        qs = qs.filter(text_match(q, "subject", "decisions"))
     today = timezone.localdate()
     return qs.annotate(
         task_count=Count("tasks", distinct=True),
@@ -442,7 +443,7 @@ def meeting_task_search(
     if meeting:
         qs = qs.filter(meeting_id=getattr(meeting, "pk", meeting))
     if q := (q or "").strip():
-        qs = qs.filter(Q(content__icontains=q) | Q(meeting__subject__icontains=q))
+        qs = qs.filter(text_match(q, "content", "meeting__subject"))
     return qs.order_by("deadline", "id")
 
 

@@ -60,6 +60,7 @@ from common.access import (
 from common.audit import log_action
 from common.models import PolicyKind, Unit, UnitType, User
 from common.policy import policy_parameter, policy_value
+from common.search import text_match
 from common.sweeps import sweep_claim_each
 from common.validators import validate_phone
 from common.workdays import add_working_days
@@ -192,10 +193,9 @@ def assignment_search(
         qs = qs.filter(supervisor__next_inspection_due_on__lt=today)
     if q:
         qs = qs.filter(
-            Q(name__icontains=q)
-            | Q(contractor__name__icontains=q)
-            | Q(supervisor__leader_name__icontains=q)
-            | Q(supervisor__responsible_person__icontains=q)
+            text_match(
+                q, "name", "contractor__name", "supervisor__leader_name", "supervisor__responsible_person"
+            )
         )
     return qs.order_by("is_assigned", "unit__sort_order", "unit_id", "name", "pk")
 
@@ -272,7 +272,7 @@ def inspection_search(
     if failed:
         qs = qs.filter(failed_count__gt=0)
     if q:
-        qs = qs.filter(Q(project__name__icontains=q) | Q(inspectors__icontains=q) | Q(findings__icontains=q))
+        qs = qs.filter(text_match(q, "project__name", "inspectors", "findings"))
     return qs.order_by("-inspected_on", "-id")
 
 
@@ -307,10 +307,8 @@ def order_search(
         qs = qs.filter(unit_id=getattr(unit, "pk", unit))
     if q:
         qs = qs.filter(
-            Q(project__name__icontains=q)
-            | Q(enterprise__name__icontains=q)
+            text_match(q, "project__name", "enterprise__name", "content")
             | Q(enterprise__uscc=q.strip().upper())
-            | Q(content__icontains=q)
         )
     return qs.annotate(
         is_overdue=Case(When(order_overdue_q(today), then=Value(True)), default=Value(False)),
@@ -365,8 +363,7 @@ def monitoring_search(
         qs = qs.filter(is_active=False)
     if q:
         qs = qs.filter(
-            Q(employer_name__icontains=q)
-            | Q(enterprise__name__icontains=q)
+            text_match(q, "employer_name", "enterprise__name")
             | Q(enterprise__uscc=q.strip().upper())
             | Q(clue__number=q.strip())
         )
@@ -387,9 +384,7 @@ def delay_report_search(user: User, *, q: str = "") -> QuerySet[DelayedPaymentRe
     qs = delay_report_visible_to(user).select_related("enterprise", "project", "recorded_by__unit")
     if q:
         qs = qs.filter(
-            Q(enterprise__name__icontains=q)
-            | Q(enterprise__uscc=q.strip().upper())
-            | Q(project__name__icontains=q)
+            text_match(q, "enterprise__name", "project__name") | Q(enterprise__uscc=q.strip().upper())
         )
     return qs.order_by("-reported_on", "-id")
 
