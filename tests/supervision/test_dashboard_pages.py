@@ -161,38 +161,20 @@ def test_c3_overdue_step_filter_explains_itself(client, dispatcher):
 def test_c3_a_registering_units_ranking_links_list_exactly_its_numbers(client, units, dispatcher):
     """A unit sees the clues it registered after they were dispatched elsewhere (clue_visible_to): 信访局's
     dashboard ranks them by their responsible unit, and each number must open exactly those clues."""
-    import datetime as dt
-    from decimal import Decimal
-
-    from django.utils import timezone
-
-    from clues.services import clue_dispatch, clue_register
     from supervision import dashboard as dash
     from tests.factories import UserFactory
+    from tests.supervision.test_dashboard_rank_rest import red_clue_at_each
 
     petitions = UserFactory(username="xinfang_qa", unit=units["区信访局"], role="petition_clerk")
-    for i, unit in enumerate(("区住房城乡建设局", "区交通运输局", "区交通运输局")):
-        clue = clue_register(
-            user=petitions,
-            channel="petition_bureau",
-            received_at=timezone.now() - dt.timedelta(days=3, hours=i),
-            complainant_name=f"投诉人{i}",
-            complainant_phone=f"1390000000{i}",
-            workers_affected=3,
-            amount_owed=Decimal("1000"),
-            street=units["龙翔街道办事处"],
-            employer_name=f"测试劳务有限公司{i}",
-            description="信访转办",
-            is_petition=True,
-        )
-        clue_dispatch(
-            user=dispatcher,
-            clue=clue,
-            unit=units[unit],
-            person="王科长",
-            phone="13900001111",
-            override_reason="测试",
-        )
+    red_clue_at_each(
+        dispatcher,
+        units,
+        ("区住房城乡建设局", "区交通运输局", "区交通运输局"),
+        registered_by=petitions,
+        channel="petition_bureau",
+        description="信访转办",
+        is_petition=True,
+    )
     d = dash.dashboard_figures(petitions, period=dash.period_for("week"))
     ranked = {r.name: r for r in d.by_unit}
     assert int(ranked["区住房城乡建设局"].red) == 1 and int(ranked["区交通运输局"].red) == 2

@@ -27,23 +27,25 @@ UNITS = (
 )
 
 
-def red_clue_at_each(dispatcher, units, names):
-    """One clue per unit in `names`, three days old and never signed for: red (签收反馈 overdue) there."""
+def red_clue_at_each(dispatcher, units, names, *, registered_by=None, **fields):
+    """One clue per unit in `names` (a name twice: two clues), three days old and never signed for: red (签收反馈
+    overdue) there. Registered by `registered_by` (default the dispatcher) with `fields` over the defaults."""
     from clues.services import clue_dispatch, clue_register
 
     for i, unit in enumerate(names):
-        clue = clue_register(
-            user=dispatcher,
-            channel="hotline",
-            received_at=timezone.now() - dt.timedelta(days=3, hours=i),
-            complainant_name=f"投诉人{i}",
-            complainant_phone=f"139000000{i:02d}",
-            workers_affected=3,
-            amount_owed=Decimal("1000"),
-            street=units["龙翔街道办事处"],
-            employer_name=f"测试劳务有限公司{i}",
-            description="拖欠工资",
-        )
+        values = {
+            "channel": "hotline",
+            "received_at": timezone.now() - dt.timedelta(days=3, hours=i),
+            "complainant_name": f"投诉人{i}",
+            "complainant_phone": f"139000000{i:02d}",
+            "workers_affected": 3,
+            "amount_owed": Decimal("1000"),
+            "street": units["龙翔街道办事处"],
+            "employer_name": f"测试劳务有限公司{i}",
+            "description": "拖欠工资",
+            **fields,
+        }
+        clue = clue_register(user=registered_by or dispatcher, **values)
         clue_dispatch(
             user=dispatcher,
             clue=clue,
