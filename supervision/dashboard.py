@@ -55,7 +55,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from clues.ladder import STEP_LABELS, STEPS
-from clues.models import Clue, ClueStatus, KeyMonitoring, UnitAccountability
+from clues.models import Clue, ClueStatus, KeyMonitoring, LetterKind, UnitAccountability
 from clues.selectors import (
     STAGES,
     Colour,
@@ -219,7 +219,6 @@ def _param(value) -> str:
 
 # The conditions are clues.selectors' (the clue list filters with the same ones); the list's parameter names:
 OVERDUE_STEP_PARAM = "overdue_step"
-LETTER_KINDS = ("reminder", "escalation")  # C3 steps 3 and 4
 REACHED_PARAM = "reached"
 
 
@@ -433,7 +432,9 @@ def dashboard_figures(user, *, period: Period, now: dt.datetime | None = None) -
     letter_counts = (
         letter_visible_to(user)
         .filter(created_at__gte=period.start_at, created_at__lt=period.end_before)
-        .aggregate(**{f"letters_{kind}": Count("created_at", filter=Q(kind=kind)) for kind in LETTER_KINDS})
+        .aggregate(
+            **{f"letters_{kind}": Count("created_at", filter=Q(kind=kind)) for kind in LetterKind.values}
+        )
     )
     presale = fund_visible_to(user).filter(kind=FundKind.PRESALE)
     scalars = {
@@ -629,7 +630,7 @@ def _assemble(
             "clues:letter_list",
             {"kind": kind, "date_from": period.start, "date_to": period.end},
         )
-        for kind in LETTER_KINDS
+        for kind in LetterKind.values
     }
 
     # Per unit.
